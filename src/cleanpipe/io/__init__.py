@@ -1,0 +1,1 @@
+"""Readers and writers: finding pages on disk, naming outputs, writing atomically."""

@@ -1,0 +1,158 @@
+"""Pipeline: an ordered list of stages, and `clean()`, which runs the default one on one page."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cleanpipe.config import Config
+from cleanpipe.document import CleanError, Document, Removal
+from cleanpipe.stages.boilerplate import strip_boilerplate
+from cleanpipe.stages.decode import decode
+from cleanpipe.stages.dedup import collapse_duplicates
+from cleanpipe.stages.escapes import repair_escapes
+from cleanpipe.stages.markup import repair_markup
+from cleanpipe.stages.render import render_markdown
+from cleanpipe.stages.structure import detect_structure
+from cleanpipe.text import stable_id
+
+StageFunction = Callable[[Document, Config], Document]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A named step: a plain callable `(doc, config) -> doc` that reads no files and keeps no state."""
+
+    name: str
+    run: StageFunction
+
+    def __call__(self, doc: Document, config: Config) -> Document:
+        return self.run(doc, config)
+
+
+DEFAULT_STAGES: tuple[Stage, ...] = (
+    Stage("decode", decode),
+    Stage("escapes", repair_escapes),
+    Stage("markup", repair_markup),
+    Stage("structure", detect_structure),
+    Stage("boilerplate", strip_boilerplate),
+    Stage("dedup", collapse_duplicates),
+    Stage("render", render_markdown),
+)
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """What cleaning one page gives: the Markdown, its metadata, and every removal with its reason."""
+
+    markdown: str
+    metadata: dict[str, Any]
+    removals: list[Removal]
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    document: Document | None = field(default=None, repr=False, compare=False)
+
+    def removed_chars(self) -> dict[str, int]:
+        """Characters removed per stage (escape repairs count the escapes they replaced)."""
+        totals: dict[str, int] = {}
+        for removal in self.removals:
+            totals[removal.stage] = totals.get(removal.stage, 0) + len(removal.text)
+        return totals
+
+
+def as_stage(step: Stage | StageFunction) -> Stage:
+    if isinstance(step, Stage):
+        return step
+    return Stage(getattr(step, "name", None) or getattr(step, "__name__", type(step).__name__), step)
+
+
+class Pipeline:
+    """An ordered list of stages. Users can drop, reorder, replace or add stages:
+
+    >>> Pipeline().without("dedup").names()
+    ['decode', 'escapes', 'markup', 'structure', 'boilerplate', 'render']
+    """
+
+    def __init__(self, stages: Iterable[Stage | StageFunction] | None = None) -> None:
+        self.stages: tuple[Stage, ...] = tuple(as_stage(s) for s in (DEFAULT_STAGES if stages is None else stages))
+
+    def names(self) -> list[str]:
+        return [stage.name for stage in self.stages]
+
+    def without(self, *names: str) -> Pipeline:
+        self._check(names)
+        return Pipeline(stage for stage in self.stages if stage.name not in names)
+
+    def insert(self, step: Stage | StageFunction, *, after: str | None = None, before: str | None = None) -> Pipeline:
+        anchor = after or before
+        if anchor is None or (after and before):
+            raise ValueError("give exactly one of after= or before=")
+        self._check([anchor])
+        stages = list(self.stages)
+        position = self.names().index(anchor) + (1 if after else 0)
+        stages.insert(position, as_stage(step))
+        return Pipeline(stages)
+
+    def replace(self, name: str, step: Stage | StageFunction) -> Pipeline:
+        self._check([name])
+        new = as_stage(step)
+        return Pipeline(Stage(name, new.run) if stage.name == name else stage for stage in self.stages)
+
+    def reorder(self, names: Sequence[str]) -> Pipeline:
+        self._check(names)
+        by_name = {stage.name: stage for stage in self.stages}
+        return Pipeline(by_name[name] for name in names)
+
+    def _check(self, names: Iterable[str]) -> None:
+        unknown = [name for name in names if name not in self.names()]
+        if unknown:
+            raise ValueError(f"no stage named {', '.join(unknown)}; stages are {', '.join(self.names())}")
+
+    def run(self, doc: Document, config: Config | None = None) -> Document:
+        config = config or Config()
+        timings: dict[str, float] = {}
+        for stage in self.stages:
+            started = time.perf_counter()
+            try:
+                doc = stage(doc, config)
+            except CleanError:
+                raise
+            except Exception as error:  # a bug or a pathological page: name the page and the stage
+                raise CleanError(doc.source, f"{type(error).__name__}: {error}", stage.name) from error
+            timings[stage.name] = timings.get(stage.name, 0.0) + time.perf_counter() - started
+        doc.metadata.setdefault("_timings", timings)
+        return doc
+
+    def clean(
+        self,
+        page: str | bytes,
+        *,
+        source: str | None = None,
+        config: Config | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> CleanResult:
+        doc = Document(original=page, id=stable_id(page), source=source, metadata=dict(metadata or {}))
+        doc = self.run(doc, config)
+        timings = doc.metadata.pop("_timings", {})
+        public = {k: v for k, v in doc.metadata.items() if not k.startswith("_")}
+        return CleanResult(
+            markdown=doc.markdown,
+            metadata=public,
+            removals=list(doc.removals),
+            warnings=list(doc.warnings),
+            timings=timings,
+            document=doc,
+        )
+
+
+def clean(
+    page: str | bytes,
+    *,
+    source: str | None = None,
+    config: Config | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> CleanResult:
+    """Clean one page (text or bytes) with the default pipeline. Pure: no files, no state, thread-safe."""
+    return Pipeline().clean(page, source=source, config=config, metadata=metadata)

@@ -1,0 +1,78 @@
+"""boilerplate: remove blocks that match the named rules in cleanpipe.rules.boilerplate (plus the user's
+own from config), and the page footer: once a footer rule fires and nothing substantial follows, that
+block and everything after it go.
+"""
+
+from __future__ import annotations
+
+import regex
+
+from cleanpipe.config import Config
+from cleanpipe.document import Block, Document
+from cleanpipe.rules.boilerplate import BOILERPLATE_RULES, BoilerplateRule
+
+NAME = "boilerplate"
+
+_SPACES = regex.compile(r"[ \t]+")
+_SENTENCE = regex.compile(r"[。！？!?；;]|[a-z][.!?](?:\s|$)")
+# A block after a footer is 'substantial' (so the footer is not the end of the page) when it is at least
+# this long and reads as a sentence, or when it is long enough to be a paragraph whatever it holds.
+_SUBSTANTIAL_SENTENCE = 40
+_SUBSTANTIAL_ANY = 120
+
+
+def active_rules(config: Config) -> tuple[BoilerplateRule, ...]:
+    rules = (*BOILERPLATE_RULES, *config.extra_rules)
+    return tuple(rule for rule in rules if rule.name not in config.disabled_rules)
+
+
+def match_rule(text: str, rules: tuple[BoilerplateRule, ...]) -> BoilerplateRule | None:
+    """The first rule that fires on one block's text, whitespace folded; None when none does."""
+    folded = _SPACES.sub(" ", text.strip())
+    if not folded:
+        return None
+    for rule in rules:
+        if len(folded) <= rule.max_chars and rule.compiled().search(folded):
+            return rule
+    return None
+
+
+def strip_boilerplate(doc: Document, config: Config) -> Document:
+    rules = active_rules(config)
+    kept = [index for index in doc.kept_indices() if doc.blocks[index].kind != "title"]
+    matches = {index: match_rule(doc.blocks[index].text, rules) for index in kept}
+    footer_start = _footer_start(doc, kept, matches)
+    for index in kept:
+        rule = matches[index]
+        if rule is not None:
+            doc.remove_block(index, stage=NAME, rule=rule.name, reason=rule.description)
+        elif footer_start is not None and index > footer_start[0]:
+            doc.remove_block(
+                index,
+                stage=NAME,
+                rule="footer-tail",
+                reason=f"follows the page footer that starts at line {footer_start[1]} ({footer_start[2]})",
+            )
+    return doc
+
+
+def _footer_start(
+    doc: Document, kept: list[int], matches: dict[int, BoilerplateRule | None]
+) -> tuple[int, int, str] | None:
+    """The earliest footer-rule block after which nothing substantial is left: (index, line, rule)."""
+    substantial_after = False
+    start: tuple[int, int, str] | None = None
+    for index in reversed(kept):
+        rule = matches[index]
+        if rule is not None and rule.footer and not substantial_after:
+            start = (index, doc.blocks[index].line, rule.name)
+        if rule is None and _is_substantial(doc.blocks[index]):
+            substantial_after = True
+    return start
+
+
+def _is_substantial(block: Block) -> bool:
+    if block.kind in ("image", "heading", "title"):
+        return False
+    text = block.text.strip()
+    return len(text) >= _SUBSTANTIAL_ANY or (len(text) >= _SUBSTANTIAL_SENTENCE and bool(_SENTENCE.search(text)))

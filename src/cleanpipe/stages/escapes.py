@@ -1,0 +1,128 @@
+"""escapes: turn escaped line breaks into real ones, decode HTML entities, drop invisible characters.
+
+One escaped break is a line break; two or more in a row are a paragraph break. Each replaced or dropped
+spelling is recorded once per page with its count, so the audit shows what was taken out.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from collections.abc import Callable
+
+import regex
+
+from cleanpipe.config import Config
+from cleanpipe.document import Document
+from cleanpipe.rules.escapes import BACKSLASH_BREAKS, BARE_BREAK, ENTITY, HTML_BREAK, ODD_SPACES, ZERO_WIDTH
+
+NAME = "escapes"
+
+_ENTITY = regex.compile(ENTITY)
+_BACKSLASH = [(name, regex.compile(pattern)) for name, pattern in BACKSLASH_BREAKS]
+_BARE = regex.compile(BARE_BREAK)
+_HTML_BREAK = regex.compile(HTML_BREAK, regex.IGNORECASE)
+_ZERO_WIDTH = regex.compile(f"[{ZERO_WIDTH}]")
+_CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]")
+_ODD_SPACE = regex.compile(f"[{ODD_SPACES}\t]")
+_URL_START = regex.compile(r"(?:https?:)?//|www\.|[\w-]+\.[a-z]{2,6}/", regex.IGNORECASE)
+_TOKEN_EDGE = regex.compile(r"[\s\"'()<>\p{Han}，。、：；]")
+_MANY_BREAKS = regex.compile(r"\n{3,}")
+_BARE_CRLF_LEN = len("x0dx0a")
+
+
+def repair_escapes(doc: Document, config: Config) -> Document:
+    counts: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    text = doc.text
+
+    def count(name: str, found: str, times: int = 1) -> None:
+        counts[name] += times
+        examples.setdefault(name, found)
+
+    text = _ENTITY.sub(lambda m: _decode_entity(m, count), text)
+    for name, pattern in _BACKSLASH:
+        text = pattern.sub(lambda m, name=name: _backslash_break(m, name, count), text)
+    text = _BARE.sub(lambda m: _bare_break(m, count), text)
+    text = _HTML_BREAK.sub(lambda m: (count("html-break", m.group()), "\n")[1], text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _drop(text, _ZERO_WIDTH, "zero-width", count)
+    text = _drop(text, _CONTROL, "control-char", count)
+    text = _ODD_SPACE.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    text = _MANY_BREAKS.sub("\n\n", text).strip("\n")
+    doc.text = text
+    for name in sorted(counts):
+        doc.record(
+            stage=NAME,
+            rule=name,
+            text=examples[name],
+            reason=_REASONS[name].format(n=counts[name]),
+        )
+    return doc
+
+
+_REASONS = {
+    "entity": "{n} HTML character reference(s) decoded to the characters they stand for",
+    "escaped-crlf": "{n} escaped CR LF line break(s) turned into real line breaks",
+    "escaped-lf": "{n} escaped line break(s) turned into real line breaks",
+    "bare-crlf": "{n} escaped line break(s) that lost their backslashes turned into real line breaks",
+    "html-break": "{n} <br> tag(s) turned into line breaks",
+    "zero-width": "{n} zero-width or soft-hyphen character(s) dropped",
+    "control-char": "{n} control character(s) dropped",
+}
+
+
+def _decode_entity(match: regex.Match[str], count: Callable[..., None]) -> str:
+    decoded = html.unescape(match.group())
+    if decoded != match.group():
+        count("entity", match.group())
+    return decoded
+
+
+def _backslash_break(match: regex.Match[str], name: str, count: Callable[..., None]) -> str:
+    text, start, end = match.string, match.start(), match.end()
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    # Quoted escapes are code ("printf(\"a\\n\")"); a doubled backslash is an escaped backslash.
+    if before in "\\\"'/:" or after in "\"'":
+        return match.group()
+    # A lone \n between two ASCII letters or digits is more likely a path or code than prose.
+    if name == "escaped-lf" and before.isascii() and before.isalnum() and after.isascii() and after.isalnum():
+        return match.group()
+    if _inside_url(text, start):
+        return match.group()
+    count(name, match.group())
+    return "\n"
+
+
+def _bare_break(match: regex.Match[str], count: Callable[..., None]) -> str:
+    text, start, end = match.string, match.start(), match.end()
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    # "ax0dx0ab" in a hash: a letter or digit before the run is an escape only when CJK text follows
+    # ("ChatGPTx0dx0a下一段"), never when ASCII does.
+    if before.isascii() and before.isalnum() and (not after or after.isascii()):
+        return match.group()
+    if _inside_url(text, start):
+        return match.group()
+    runs = (end - start) // _BARE_CRLF_LEN
+    count("bare-crlf", match.group()[:_BARE_CRLF_LEN], runs)
+    return "\n" * runs
+
+
+def _inside_url(text: str, position: int) -> bool:
+    """Whether `position` falls inside a URL-like token (a scheme, '//', 'www.' or 'host.tld/')."""
+    start = max(0, position - 300)
+    window = text[start:position]
+    edges = list(_TOKEN_EDGE.finditer(window))
+    token = window[edges[-1].end() :] if edges else window
+    return bool(token) and _URL_START.search(token) is not None
+
+
+def _drop(text: str, pattern: regex.Pattern[str], name: str, count: Callable[..., None]) -> str:
+    def replace(match: regex.Match[str]) -> str:
+        count(name, repr(match.group()))
+        return ""
+
+    return pattern.sub(replace, text)

@@ -1,0 +1,311 @@
+"""markup: text to blocks. Repairs broken <a>/<img> fragments into links and images, reads Markdown
+syntax (so cleaning cleanpipe's own output is a no-op), and parses well-formed HTML pages with
+BeautifulSoup into the same blocks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import regex
+
+from cleanpipe.config import Config
+from cleanpipe.document import Block, Document, Inline
+from cleanpipe.rules.markup import (
+    IMAGE_HOST_HINTS,
+    IMAGE_PROCESSING_PARAMS,
+    IMAGE_SUFFIXES,
+    IMAGE_URL_ATTRIBUTES,
+    INLINE_TAGS,
+)
+from cleanpipe.rules.structure import BULLETS
+
+NAME = "markup"
+
+_HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
+# A URL whose "<a href=\"https:" or "<img src=\"https:" prefix was lost: "/host.tld/path" or "//host/…".
+_URLISH = rf"(?:https?:)?/{{1,2}}{_HOST}(?::\d{{1,5}})?(?:[/?#][^\s\"<>]*)?|https?://{_HOST}(?::\d{{1,5}})?(?:[/?#][^\s\"<>]*)?"
+_ATTRS = r"(?:\s*[A-Za-z][\w:-]*\s*=\s*\"[^\"<>\n]*\")*"
+_ATTR = regex.compile(r"([A-Za-z][\w:-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))")
+
+_TOKEN = regex.compile(
+    r"(?P<md_image>!\[(?P<mi_alt>(?:[^\]\\\n]|\\.)*)\]\((?P<mi_url>[^)\s]+)\))"
+    r"|(?P<md_link>\[(?P<ml_label>(?:[^\]\\\n]|\\.)+)\]\((?P<ml_url>[^)\s]+)\))"
+    r"|(?P<img_tag><img\b(?P<img_attrs>[^<>]*)/?>)"
+    r"|(?P<a_tag><a\b(?P<a_attrs>[^<>]*)>(?P<a_label>.*?)</a\s*>)"
+    rf"|(?P<broken>(?P<b_url>{_URLISH})\"(?P<b_attrs>{_ATTRS})\s*(?P<b_close>/?>))"
+    rf"|(?P<orphan>[^\s\"<>\p{{Han}}]*\"(?:\s*[A-Za-z][\w:-]*\s*=\s*\"[^\"<>\n]*\")+\s*/?>|[^\s\"<>\p{{Han}}]+\"\s*/?>)"
+    rf"|(?P<tag></?(?:{'|'.join(INLINE_TAGS)})\b[^<>]*>)"
+    r"|(?P<escaped>\\[\\`*_{}\[\]()#+\-.!|<>~=])",
+    regex.IGNORECASE,
+)
+_BROKEN_START = regex.compile(rf"(?:{_URLISH})\"{_ATTRS}\s*/?>|</a\s*>", regex.IGNORECASE)
+_UNESCAPE = regex.compile(r"\\(.)")
+_MD_HEADING = regex.compile(r"^(#{1,6})\s+(.+?)(?:\s+#+)?\s*$")
+_MD_LIST = regex.compile(r"^[-*+]\s+(.+)$")
+_BULLET = regex.compile(rf"^[{BULLETS}]\s*(.+)$")
+_FRONT_MATTER_LINE = regex.compile(r"^([A-Za-z_][\w-]*):\s*(.*)$")
+_HTML_DOCUMENT = regex.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", regex.I | regex.S)
+_HTML_BLOCK_CLOSE = regex.compile(r"</(?:p|div|li|h[1-6]|td|article|section)\s*>", regex.IGNORECASE)
+
+
+def repair_markup(doc: Document, config: Config) -> Document:
+    if looks_like_html(doc.text, doc.source):
+        from cleanpipe.stages.html import html_to_blocks
+
+        doc.is_html = True
+        doc.blocks = html_to_blocks(doc.text, doc)
+    else:
+        doc.blocks = text_to_blocks(doc.text, doc)
+    return doc
+
+
+def looks_like_html(text: str, source: str | None) -> bool:
+    """An HTML document, or a fragment with several closed block elements, rather than text."""
+    if source and source.lower().endswith((".html", ".htm", ".xhtml")):
+        return True
+    head = text[:4000]
+    return bool(_HTML_DOCUMENT.match(head)) or len(_HTML_BLOCK_CLOSE.findall(head)) >= 3
+
+
+def text_to_blocks(text: str, doc: Document) -> list[Block]:
+    lines = text.split("\n")
+    first = _read_front_matter(lines, doc)
+    blocks: list[Block] = []
+    tags: Counter[str] = Counter()
+    group = 0
+    for number, line in enumerate(lines[first:], start=first + 1):
+        if not line:
+            group += 1
+            continue
+        block = line_to_block(line, doc, number, tags)
+        if block is not None:
+            block.group = group
+            blocks.append(block)
+    if tags:
+        doc.record(
+            stage=NAME,
+            rule="html-tag",
+            text=" ".join(sorted(tags)),
+            reason=f"{sum(tags.values())} leftover HTML tag(s) removed; the text between them kept",
+        )
+    return blocks
+
+
+def line_to_block(line: str, doc: Document, number: int, tags: Counter[str]) -> Block | None:
+    kind, level, content = "paragraph", 0, line
+    heading = _MD_HEADING.match(line)
+    listed = _MD_LIST.match(line) or _BULLET.match(line)
+    if heading:
+        kind, level, content = "heading", len(heading.group(1)), heading.group(2)
+    elif listed:
+        kind, content = "list_item", listed.group(1)
+    inlines = parse_inline(content, doc, number, tags)
+    if not any(run.text.strip() or run.image for run in inlines):
+        return None
+    if kind == "paragraph" and all(run.image or not run.text.strip() for run in inlines):
+        kind, inlines = "image", tuple(run for run in inlines if run.image)
+    return Block(kind=kind, inlines=inlines, line=number, level=level)
+
+
+def parse_inline(text: str, doc: Document, line: int, tags: Counter[str]) -> tuple[Inline, ...]:
+    """Split one line into text, link and image runs, repairing broken markup on the way."""
+    runs: list[Inline] = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.search(text, position)
+        if match is None:
+            runs.append(Inline(text[position:]))
+            break
+        if match.start() > position:
+            runs.append(Inline(text[position : match.start()]))
+        position = _consume(match, text, doc, line, tags, runs)
+    return _merge_text(runs)
+
+
+def _consume(
+    match: regex.Match[str], text: str, doc: Document, line: int, tags: Counter[str], runs: list[Inline]
+) -> int:
+    kind = match.lastgroup
+    group = match.group
+    if group("md_image") is not None:
+        runs.append(Inline(_UNESCAPE.sub(r"\1", group("mi_alt")), group("mi_url"), image=True))
+    elif group("md_link") is not None:
+        runs.append(Inline(_UNESCAPE.sub(r"\1", group("ml_label")), group("ml_url")))
+    elif group("img_tag") is not None:
+        image = _image_from(_attributes(group("img_attrs")), None)
+        if image is not None:
+            runs.append(image)
+    elif group("a_tag") is not None:
+        href = _attributes(group("a_attrs")).get("href")
+        label = parse_inline(group("a_label"), doc, line, tags)
+        runs.extend(_link_or_contents(href, label))
+    elif group("broken") is not None:
+        return _consume_broken(match, text, doc, line, tags, runs)
+    elif group("orphan") is not None:
+        doc.record(
+            stage=NAME,
+            rule="orphan-fragment",
+            text=group("orphan"),
+            reason="leftover of a tag whose URL was lost; the text it wrapped is kept",
+            line=line,
+        )
+    elif group("tag") is not None:
+        tag_name = regex.match(r"</?\s*(\w+)", group("tag"))
+        tags[tag_name.group(1).lower() if tag_name else group("tag")] += 1
+    elif group("escaped") is not None:
+        runs.append(Inline(group("escaped")[1]))
+    else:  # pragma: no cover - every alternative is handled above
+        raise AssertionError(kind)
+    return match.end()
+
+
+def _consume_broken(
+    match: regex.Match[str], text: str, doc: Document, line: int, tags: Counter[str], runs: list[Inline]
+) -> int:
+    url = match.group("b_url")
+    attributes = _attributes(match.group("b_attrs"))
+    is_image = match.group("b_close") == "/>" or any(
+        name in attributes for name in (*IMAGE_URL_ATTRIBUTES[:-1], "alt", "width", "height")
+    )
+    if is_image:
+        image = _image_from({**attributes, "src": url}, None)
+        if image is not None:
+            runs.append(image)
+        doc.record(
+            stage=NAME,
+            rule="broken-image",
+            text=match.group(),
+            reason="broken <img> markup rebuilt as a Markdown image; attributes and resized variants dropped",
+            line=line,
+        )
+        return match.end()
+    # A broken <a>: its label runs to </a>, to the next broken tag, or to the end of the line.
+    following = _BROKEN_START.search(text, match.end())
+    label_end = following.start() if following else len(text)
+    label = parse_inline(text[match.end() : label_end], doc, line, tags)
+    end = label_end
+    if following and following.group().lower().startswith("</a"):
+        end = following.end()
+    runs.extend(_link_or_contents(url, label))
+    doc.record(
+        stage=NAME,
+        rule="broken-link",
+        text=text[match.start() : match.end()],
+        reason="broken <a> markup rebuilt as a Markdown link; attributes dropped",
+        line=line,
+    )
+    return end
+
+
+def _link_or_contents(href: str | None, label: tuple[Inline, ...]) -> list[Inline]:
+    """A link around plain text becomes one link run; around an image, the image itself."""
+    if any(run.image for run in label):
+        return list(label)
+    label_text = "".join(run.text for run in label).strip()
+    if not href or href.startswith(("javascript:", "#")):
+        return list(label)
+    url = fix_scheme(href)
+    if not label_text:
+        return []
+    return [Inline(label_text, url)]
+
+
+def _image_from(attributes: dict[str, str], alt: str | None) -> Inline | None:
+    url = best_image_url(attributes)
+    if url is None:
+        return None
+    return Inline(alt if alt is not None else attributes.get("alt", "").strip(), url, image=True)
+
+
+def best_image_url(attributes: dict[str, str]) -> str | None:
+    """The original image: trusted attributes first, and an unprocessed URL over a resized variant."""
+    candidates = [attributes[name] for name in IMAGE_URL_ATTRIBUTES if attributes.get(name, "").strip()]
+    candidates = [url for url in candidates if not url.startswith("data:")]
+    if not candidates:
+        return None
+    unprocessed = [url for url in candidates if not _is_processed(url)]
+    return fix_scheme(strip_processing(unprocessed[0] if unprocessed else candidates[0]))
+
+
+def _is_processed(url: str) -> bool:
+    query = urlsplit(url).query
+    return any(param in query for param in IMAGE_PROCESSING_PARAMS)
+
+
+def strip_processing(url: str) -> str:
+    """Drop the query parameters that ask a CDN for a resized or re-encoded variant."""
+    parts = urlsplit(url)
+    if not parts.query or not _is_processed(url):
+        return url
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in IMAGE_PROCESSING_PARAMS]
+    kept = [(k, v) for k, v in kept if not any(k.startswith(p) for p in IMAGE_PROCESSING_PARAMS)]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def fix_scheme(url: str) -> str:
+    """Restore the 'https:' a scraper cut off: '//host/x' and '/host.tld/x' become 'https://host…'."""
+    url = url.strip()
+    if url.startswith("//"):
+        return "https:" + url
+    if url.startswith("/") and regex.match(rf"/{_HOST}(?:[:/?#]|$)", url):
+        return "https:/" + url
+    return url
+
+
+def looks_like_image_url(url: str) -> bool:
+    path = urlsplit(url).path.lower()
+    host = urlsplit(url).netloc.lower()
+    return path.endswith(IMAGE_SUFFIXES) or any(hint in host for hint in IMAGE_HOST_HINTS) or _is_processed(url)
+
+
+def _attributes(raw: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for match in _ATTR.finditer(raw):
+        value = next((v for v in match.groups()[1:] if v is not None), "")
+        found.setdefault(match.group(1).lower(), value)
+    return found
+
+
+def _merge_text(runs: list[Inline]) -> tuple[Inline, ...]:
+    merged: list[Inline] = []
+    for run in runs:
+        if merged and run.url is None and not run.image and merged[-1].url is None and not merged[-1].image:
+            merged[-1] = Inline(merged[-1].text + run.text)
+        elif run.text or run.url:
+            merged.append(run)
+    if merged and merged[0].url is None and not merged[0].image:
+        merged[0] = Inline(merged[0].text.lstrip())
+    if merged and merged[-1].url is None and not merged[-1].image:
+        merged[-1] = Inline(merged[-1].text.rstrip())
+    return tuple(run for run in merged if run.text or run.url)
+
+
+def _read_front_matter(lines: list[str], doc: Document) -> int:
+    """Read a leading '---' block of 'key: value' lines into metadata; returns the first body line."""
+    if not lines or lines[0] != "---":
+        return 0
+    for end in range(1, min(len(lines), 60)):
+        if lines[end] == "---":
+            break
+    else:
+        return 0
+    fields: dict[str, object] = {}
+    for line in lines[1:end]:
+        match = _FRONT_MATTER_LINE.match(line)
+        if match is None:
+            return 0
+        fields[match.group(1)] = _front_matter_value(match.group(2))
+    for key, value in fields.items():
+        doc.metadata.setdefault(key, value)
+    doc.metadata["_front_matter_keys"] = list(fields)
+    return end + 1
+
+
+def _front_matter_value(raw: str) -> object:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.strip().strip("'\"")

@@ -1,0 +1,130 @@
+"""render: kept blocks to Markdown with YAML front matter.
+
+Only the characters that would change how the text renders are escaped: CJK text and its punctuation
+pass through as written ('营业额=流量*转化率*客单价*复购次数' only gains backslashes before the '*'s,
+which CommonMark would otherwise read as emphasis).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import regex
+
+from cleanpipe.config import Config
+from cleanpipe.document import Block, Document, Inline
+
+NAME = "render"
+
+# Front matter keys in the order they are written; any other key follows, sorted.
+FRONT_MATTER_ORDER = ("title", "date", "author", "source", "url", "views")
+# Keys used inside the pipeline that are not written.
+_INTERNAL = ("encoding", "html_title", "removed")
+
+_ALWAYS = regex.compile(r"[\\`*]")
+_UNDERSCORE = regex.compile(r"(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])")
+_LINK_SYNTAX = regex.compile(r"[\[\]]")
+_ANGLE = regex.compile(r"<(?=[A-Za-z/!?])")
+_LINE_START = regex.compile(r"^(?:(#{1,6}|>|[-+]|=+|~~~|(\d{1,9})[.)])(?=\s|$))")
+
+
+def render_markdown(doc: Document, config: Config) -> Document:
+    lines = [front_matter(doc), ""]
+    title = doc.metadata.get("title")
+    if isinstance(title, str) and title.strip():
+        lines += ["# " + escape(title.strip(), line_start=False), ""]
+    previous: Block | None = None
+    for block in doc.blocks:
+        if not block.kept or block.kind == "title":
+            continue
+        rendered = render_block(block)
+        if not rendered:
+            continue
+        if previous is not None and previous.kind == "list_item" and block.kind == "list_item":
+            lines[-1:] = [rendered, ""]
+        else:
+            lines += [rendered, ""]
+        previous = block
+    doc.markdown = "\n".join(lines).rstrip("\n") + "\n"
+    return doc
+
+
+def front_matter(doc: Document) -> str:
+    fields: dict[str, Any] = {}
+    for key in FRONT_MATTER_ORDER:
+        if doc.metadata.get(key) not in (None, ""):
+            fields[key] = doc.metadata[key]
+    for key in sorted(doc.metadata):
+        value = doc.metadata[key]
+        if key in fields or key in _INTERNAL or key.startswith("_") or value in (None, ""):
+            continue
+        if isinstance(value, (str, int, float, bool)):
+            fields[key] = value
+    fields["removed"] = removal_counts(doc)
+    body = "\n".join(f"{key}: {json.dumps(value, ensure_ascii=False, sort_keys=True)}" for key, value in fields.items())
+    return f"---\n{body}\n---"
+
+
+def removal_counts(doc: Document) -> dict[str, int]:
+    """Removals per stage, added to those a cleaned input already carried in its front matter."""
+    counts: Counter[str] = Counter()
+    earlier = doc.metadata.get("removed")
+    if isinstance(earlier, dict):
+        counts.update({str(k): int(v) for k, v in earlier.items() if isinstance(v, int)})
+    counts.update(removal.stage for removal in doc.removals)
+    return dict(sorted(counts.items()))
+
+
+def render_block(block: Block) -> str:
+    if block.kind == "image":
+        return "\n".join(_image(run) for run in block.images)
+    text = render_inlines(block.inlines, line_start=block.kind == "paragraph")
+    if not text:
+        return ""
+    if block.kind == "heading":
+        return "#" * max(1, min(block.level or 2, 6)) + " " + text
+    if block.kind == "list_item":
+        return "- " + text
+    return text
+
+
+def render_inlines(runs: tuple[Inline, ...], *, line_start: bool) -> str:
+    parts: list[str] = []
+    for number, run in enumerate(runs):
+        if run.image:
+            parts.append(_image(run))
+        elif run.url:
+            parts.append(f"[{escape(run.text, line_start=False)}]({_url(run.url)})")
+        else:
+            parts.append(escape(run.text, line_start=line_start and number == 0))
+    return "".join(parts).strip()
+
+
+def escape(text: str, *, line_start: bool) -> str:
+    """Backslash only what Markdown would otherwise read as syntax."""
+    text = _ALWAYS.sub(lambda m: "\\" + m.group(), text)
+    text = _UNDERSCORE.sub(lambda m: "\\" + m.group(), text)
+    if "](" in text or "][" in text or regex.search(r"\[[^\]]*\]\(", text):
+        text = _LINK_SYNTAX.sub(lambda m: "\\" + m.group(), text)
+    text = _ANGLE.sub(r"\\<", text)
+    if line_start:
+        text = _LINE_START.sub(_escape_line_start, text, count=1)
+    return text
+
+
+def _escape_line_start(match: regex.Match[str]) -> str:
+    marker = match.group(1)
+    if match.group(2) is not None:  # "1. " would start an ordered list
+        return marker[:-1] + "\\" + marker[-1]
+    return "\\" + marker
+
+
+def _image(run: Inline) -> str:
+    alt = run.text.replace("[", "\\[").replace("]", "\\]")
+    return f"![{alt}]({_url(run.url or '')})"
+
+
+def _url(url: str) -> str:
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
