@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -27,7 +26,7 @@ app = typer.Typer(
 EXIT_OK, EXIT_PAGES_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def _load_config(path: Optional[Path]) -> Config:
+def _load_config(path: Path | None) -> Config:
     if path is None:
         default = Path("cleanpipe.toml")
         return Config.from_toml(default) if default.is_file() else Config()
@@ -41,11 +40,11 @@ def _fail_usage(message: str) -> None:
 
 @app.command()
 def run(
-    inputs: Optional[list[Path]] = typer.Argument(
+    inputs: list[Path] | None = typer.Argument(
         None, help="Page files or folders (.txt, .md, .html, .htm). Default: data/raw"
     ),
     output: Path = typer.Option(Path("data/clean"), "--output", "-o", help="Folder for the Markdown and the audit."),
-    config_file: Optional[Path] = typer.Option(None, "--config", "-c", help="A cleanpipe.toml file."),
+    config_file: Path | None = typer.Option(None, "--config", "-c", help="A cleanpipe.toml file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors and the last summary line."),
 ) -> None:
     """Clean every page under INPUTS into OUTPUT: one <name>.md per page, folders mirrored, and
@@ -85,8 +84,8 @@ def run(
 @app.command()
 def explain(
     page: Path = typer.Argument(..., help="One page file."),
-    config_file: Optional[Path] = typer.Option(None, "--config", "-c", help="A cleanpipe.toml file."),
-    color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Default: colour on a terminal."),
+    config_file: Path | None = typer.Option(None, "--config", "-c", help="A cleanpipe.toml file."),
+    color: bool | None = typer.Option(None, "--color/--no-color", help="Default: colour on a terminal."),
 ) -> None:
     """Show one page with each removed part marked and the rule that removed it.
 
@@ -106,12 +105,12 @@ def explain(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_PAGES_FAILED) from error
     use_color = sys.stdout.isatty() if color is None else color
-    typer.echo(explain_page(result, color=use_color), nl=False)
+    typer.echo(explain_page(result, color=use_color), nl=False, color=use_color)
 
 
 @app.command()
 def rules(
-    config_file: Optional[Path] = typer.Option(None, "--config", "-c", help="A cleanpipe.toml file."),
+    config_file: Path | None = typer.Option(None, "--config", "-c", help="A cleanpipe.toml file."),
 ) -> None:
     """List the boilerplate rules in force (built-in and from config), with what each removes.
 

@@ -28,7 +28,8 @@ def explain(result: CleanResult, *, color: bool) -> str:
     partial = [r for r in result.removals if r.block is None or doc.blocks[r.block].kept]
     if partial:
         lines.append("")
-        lines.append("also removed (parts of lines):" if not color else f"{_GREEN}also removed (parts of lines):{_RESET}")
+        heading = "also removed (parts of lines):"
+        lines.append(f"{_GREEN}{heading}{_RESET}" if color else heading)
         for removal in partial:
             where = f" line {removal.line}" if removal.line else ""
             lines.append(f"- [{removal.stage}/{removal.rule}]{where}: {removal.text!r} ({removal.reason})")

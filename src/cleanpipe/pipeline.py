@@ -65,7 +65,8 @@ class CleanResult:
 def as_stage(step: Stage | StageFunction) -> Stage:
     if isinstance(step, Stage):
         return step
-    return Stage(getattr(step, "name", None) or getattr(step, "__name__", type(step).__name__), step)
+    name = getattr(step, "name", None) or getattr(step, "__name__", None) or type(step).__name__
+    return Stage(str(name), step)
 
 
 class Pipeline:
@@ -76,7 +77,8 @@ class Pipeline:
     """
 
     def __init__(self, stages: Iterable[Stage | StageFunction] | None = None) -> None:
-        self.stages: tuple[Stage, ...] = tuple(as_stage(s) for s in (DEFAULT_STAGES if stages is None else stages))
+        chosen = DEFAULT_STAGES if stages is None else stages
+        self.stages: tuple[Stage, ...] = tuple(as_stage(step) for step in chosen)
 
     def names(self) -> list[str]:
         return [stage.name for stage in self.stages]
@@ -85,7 +87,9 @@ class Pipeline:
         self._check(names)
         return Pipeline(stage for stage in self.stages if stage.name not in names)
 
-    def insert(self, step: Stage | StageFunction, *, after: str | None = None, before: str | None = None) -> Pipeline:
+    def insert(
+        self, step: Stage | StageFunction, *, after: str | None = None, before: str | None = None
+    ) -> Pipeline:
         anchor = after or before
         if anchor is None or (after and before):
             raise ValueError("give exactly one of after= or before=")

@@ -30,10 +30,13 @@ def discover(inputs: Iterable[Path], *, exclude: Path | None = None) -> Iterator
         if root.is_file():
             yield PageFile(root, Path(root.name))
             continue
+        # Earlier outputs inside an input folder are not pages; an output folder that *is* the input
+        # folder is caught later, as outputs that would overwrite inputs.
+        skip = excluded if excluded and excluded != root.resolve() else None
         for path in sorted(root.rglob("*")):
             if not path.is_file() or path.suffix.lower() not in PAGE_SUFFIXES:
                 continue
-            if excluded and excluded in path.resolve().parents:
+            if skip and skip in path.resolve().parents:
                 continue
             yield PageFile(path, path.relative_to(root))
 

@@ -17,8 +17,9 @@ BACKSLASH_BREAKS: tuple[tuple[str, str], ...] = (
 # requires that no letter or digit comes right before the run and that the run is not inside a URL.
 BARE_BREAK = r"(?:x0[dD]x0[aA])+"
 
-# Line breaks written as HTML: <br>, <br/>, <BR />; and paragraph tags left alone in text.
-HTML_BREAK = r"<\s*br\s*/?\s*>"
+# Line breaks written as HTML: <br>, <br/>, <BR />. A real line break right after the tag ("a<br />\r\n")
+# is part of the same break: pages that put both on every line must not become all paragraph breaks.
+HTML_BREAK = r"<\s*br\s*/?\s*>(?:[ \t]*\r?\n)?"
 
 # Named or numeric character references with their semicolon. Entities without one ("&copy=1" in a URL)
 # are left alone: decoding them would corrupt query strings.

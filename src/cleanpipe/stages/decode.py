@@ -1,21 +1,35 @@
 """decode: bytes to text. UTF-8 (with or without BOM) first, then a detected Chinese encoding.
 
-Detection uses charset-normalizer, limited to the encodings scraped Chinese pages come in, because
-asking it about every code page lets short GBK texts be read as Cyrillic or Latin-1. Undecodable bytes
-become U+FFFD and are recorded; they are never dropped in silence.
+Detection tries strict decodes of the Chinese encodings and keeps the reading made of common Chinese
+characters (rules/decode.py); charset-normalizer, limited to the encodings scraped pages come in, is
+asked only when no Chinese reading is plausible, because on short pages it reads GBK as EUC-KR or Big5.
+Undecodable bytes become U+FFFD and are recorded with their bytes; they are never dropped in silence.
 """
 
 from __future__ import annotations
 
 import codecs
+from functools import lru_cache
 
+import regex
 from charset_normalizer import from_bytes
+from charset_normalizer.constant import FREQUENCIES
 
 from cleanpipe.config import Config
 from cleanpipe.document import CleanError, Document
+from cleanpipe.rules.decode import (
+    CHINESE_ENCODINGS,
+    CHINESE_LANGUAGE,
+    COMMON_CHARACTER_BLOCKS,
+    FALLBACK_ENCODINGS,
+    MIN_COMMON_SHARE,
+    MIN_SCRIPT_LETTERS,
+    MIN_SCRIPT_SHARE,
+    OTHER_SCRIPT_ENCODINGS,
+)
 
 NAME = "decode"
-_CANDIDATES = ("utf_8", "gb18030", "big5", "utf_16", "shift_jis", "euc_kr")
+_MAX_REPORTED = 50
 _BOMS = (
     (codecs.BOM_UTF8, "utf_8"),
     (codecs.BOM_UTF16_LE, "utf_16"),
@@ -66,30 +80,133 @@ def _decode_bytes(doc: Document, raw: bytes) -> str:
 
 
 def detect_encoding(raw: bytes) -> str:
-    """The most likely of the encodings Chinese pages use; GB18030 when nothing is sure."""
+    """The encoding whose reading of `raw` looks most like Chinese text; GB18030 when nothing is sure.
+
+    Chinese encodings are tried with strict decodes first and judged by how many of the characters they
+    give are common Chinese ones: a statistical detector alone reads short GBK pages as EUC-KR or Big5.
+    """
     if b"\x00" in raw[:4096] and raw.count(b"\x00") > len(raw) // 8:
         return "utf_16"
-    result = from_bytes(raw, cp_isolation=list(_CANDIDATES)).best()
-    if result is None:
-        return "gb18030"
-    return str(result.encoding)
+    other = _other_script_reading(raw)
+    if other is not None:
+        return other
+    for errors in ("strict", "replace"):
+        best = _best_chinese_reading(raw, errors)
+        if best is not None:
+            return best
+    result = from_bytes(raw, cp_isolation=list(FALLBACK_ENCODINGS)).best()
+    return "gb18030" if result is None else str(result.encoding)
 
 
-def _decode_reporting(doc: Document, raw: bytes, encoding: str) -> str:
+def _other_script_reading(raw: bytes) -> str | None:
+    """A non-Chinese encoding whose strict reading is in its own script and reads more like its language."""
+    for encoding, script, language in OTHER_SCRIPT_ENCODINGS:
+        text = _strict_decode(raw, encoding)
+        if text is None:
+            continue
+        letters = _wide_letters(text)
+        in_script = sum(1 for ch in letters if regex.match(script, ch))
+        if in_script < MIN_SCRIPT_LETTERS or in_script < MIN_SCRIPT_SHARE * len(letters):
+            continue
+        as_chinese = _strict_decode(raw, CHINESE_ENCODINGS[0]) or ""
+        if _frequent_share(text, language) > _frequent_share(as_chinese, CHINESE_LANGUAGE):
+            return encoding
+    return None
+
+
+def _strict_decode(raw: bytes, encoding: str) -> str | None:
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError:
-        pass
-    text = raw.decode(encoding, errors="replace")
-    bad = text.count("\ufffd")
-    doc.warnings.append(f"{bad} undecodable byte sequence(s) as {encoding}, replaced with U+FFFD")
+        return None
+
+
+def _wide_letters(text: str) -> list[str]:
+    return [ch for ch in text if ord(ch) > 0x7F and ch.isalpha()]
+
+
+def _frequent_share(text: str, language: str) -> float:
+    """Share of the letters of `text` among the most frequent letters of `language`."""
+    letters = _wide_letters(text)
+    frequent = set(FREQUENCIES.get(language, ()))
+    return sum(1 for ch in letters if ch in frequent) / len(letters) if letters else 0.0
+
+
+def _best_chinese_reading(raw: bytes, errors: str) -> str | None:
+    """The Chinese encoding with the most common characters in its reading, if that reading is plausible."""
+    scored: list[tuple[float, int, str]] = []
+    for rank, encoding in enumerate(CHINESE_ENCODINGS):
+        try:
+            text = raw.decode(encoding, errors=errors)
+        except UnicodeDecodeError:
+            continue
+        scored.append((common_share(text), -rank, encoding))
+    if not scored:
+        return None
+    share, _, encoding = max(scored)
+    return encoding if share >= MIN_COMMON_SHARE else None
+
+
+def common_share(text: str) -> float:
+    """Share of the non-ASCII characters of `text` that are common in Chinese writing (1.0 if none)."""
+    wide = [ch for ch in text if ord(ch) > 0x7F and not ch.isspace()]
+    if not wide:
+        return 1.0
+    common = _common_characters()
+    return sum(1 for ch in wide if ch in common) / len(wide)
+
+
+@lru_cache(maxsize=1)
+def _common_characters() -> frozenset[str]:
+    """The characters of the common blocks listed in rules/decode.py, read from the codecs' tables."""
+    found: set[str] = set()
+    for codec, first, last, trails in COMMON_CHARACTER_BLOCKS:
+        for lead in range(first, last + 1):
+            for low, high in trails:
+                for trail in range(low, high + 1):
+                    try:
+                        found.add(bytes((lead, trail)).decode(codec))
+                    except UnicodeDecodeError:
+                        continue
+    return frozenset(found)
+
+
+def _decode_reporting(doc: Document, raw: bytes, encoding: str) -> str:
+    """Decode, replacing each undecodable byte sequence with U+FFFD and reporting every one of them."""
+    parts: list[str] = []
+    bad: list[tuple[bytes, int]] = []
+    view = memoryview(raw)  # slices of a view are not copies: the loop stays linear in the page size
+    position = 0
+    while position < len(raw):
+        try:
+            parts.append(codecs.decode(view[position:], encoding))
+            break
+        except UnicodeDecodeError as error:
+            if len(bad) >= _MAX_REPORTED:  # past this many, replace the rest without listing them
+                parts.append(codecs.decode(view[position:], encoding, errors="replace"))
+                bad.append((b"", 0))
+                break
+            parts.append(codecs.decode(view[position : position + error.start], encoding))
+            line = "".join(parts).count("\n") + 1
+            bad.append((raw[position + error.start : position + error.end], line))
+            parts.append("\ufffd")
+            position += error.end
+    text = "".join(parts)
+    if bad:
+        _report_undecodable(doc, encoding, text.count("\ufffd"), bad)
+    return text
+
+
+def _report_undecodable(doc: Document, encoding: str, count: int, bad: list[tuple[bytes, int]]) -> None:
+    listed = " ".join(chunk.hex(" ") for chunk, _ in bad if chunk)
+    doc.warnings.append(f"{count} undecodable byte sequence(s) as {encoding}, replaced with U+FFFD")
     doc.record(
         stage=NAME,
         rule="undecodable-bytes",
-        text=f"{bad} byte sequence(s)",
-        reason=f"bytes not valid in {encoding}; each replaced with U+FFFD",
+        text=listed,
+        reason=f"{count} byte sequence(s) not valid in {encoding}; each replaced with U+FFFD",
+        line=bad[0][1],
     )
-    return text
 
 
 def _refuse_binary(doc: Document, text: str) -> None:

@@ -44,11 +44,11 @@ def repair_escapes(doc: Document, config: Config) -> Document:
     for name, pattern in _BACKSLASH:
         text = pattern.sub(lambda m, name=name: _backslash_break(m, name, count), text)
     text = _BARE.sub(lambda m: _bare_break(m, count), text)
-    text = _HTML_BREAK.sub(lambda m: (count("html-break", m.group()), "\n")[1], text)
+    text = _HTML_BREAK.sub(lambda m: _replace(m, "html-break", "\n", count), text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _drop(text, _ZERO_WIDTH, "zero-width", count)
     text = _drop(text, _CONTROL, "control-char", count)
-    text = _ODD_SPACE.sub(" ", text)
+    text = _ODD_SPACE.sub(lambda m: _replace(m, "odd-space", " ", count, shown=repr(m.group())), text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     text = _MANY_BREAKS.sub("\n\n", text).strip("\n")
     doc.text = text
@@ -70,6 +70,7 @@ _REASONS = {
     "html-break": "{n} <br> tag(s) turned into line breaks",
     "zero-width": "{n} zero-width or soft-hyphen character(s) dropped",
     "control-char": "{n} control character(s) dropped",
+    "odd-space": "{n} no-break, ideographic or other non-ASCII space(s) or tab(s) replaced by a plain space",
 }
 
 
@@ -100,9 +101,9 @@ def _bare_break(match: regex.Match[str], count: Callable[..., None]) -> str:
     text, start, end = match.string, match.start(), match.end()
     before = text[start - 1] if start else ""
     after = text[end] if end < len(text) else ""
-    # "ax0dx0ab" in a hash: a letter or digit before the run is an escape only when CJK text follows
-    # ("ChatGPTx0dx0a下一段"), never when ASCII does.
-    if before.isascii() and before.isalnum() and (not after or after.isascii()):
+    # "ax0dx0ab" in a hash, "my_x0dx0a_name" in an identifier: a letter, digit or underscore before the
+    # run is an escape only when CJK text follows ("ChatGPTx0dx0a下一段"), never when ASCII does.
+    if before.isascii() and (before.isalnum() or before == "_") and (not after or after.isascii()):
         return match.group()
     if _inside_url(text, start):
         return match.group()
@@ -118,6 +119,13 @@ def _inside_url(text: str, position: int) -> bool:
     edges = list(_TOKEN_EDGE.finditer(window))
     token = window[edges[-1].end() :] if edges else window
     return bool(token) and _URL_START.search(token) is not None
+
+
+def _replace(
+    match: regex.Match[str], name: str, replacement: str, count: Callable[..., None], shown: str | None = None
+) -> str:
+    count(name, match.group() if shown is None else shown)
+    return replacement
 
 
 def _drop(text: str, pattern: regex.Pattern[str], name: str, count: Callable[..., None]) -> str:

@@ -60,7 +60,7 @@ def html_to_blocks(text: str, doc: Document) -> list[Block]:
     blocks: list[Block] = []
     tags: Counter[str] = Counter()
     current: list[Inline] = []
-    state = {"kind": "paragraph", "level": 0}
+    state: dict[str, str | int] = {"kind": "paragraph", "level": 0}
 
     def flush() -> None:
         runs = _merge_text([Inline(_SPACES.sub(" ", r.text)) if r.url is None and not r.image else r for r in current])

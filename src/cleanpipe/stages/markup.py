@@ -28,6 +28,10 @@ _HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
 # A URL whose "<a href=\"https:" or "<img src=\"https:" prefix was lost: "/host.tld/path" or "//host/…".
 _URLISH = rf"(?:https?:)?/{{1,2}}{_HOST}(?::\d{{1,5}})?(?:[/?#][^\s\"<>]*)?|https?://{_HOST}(?::\d{{1,5}})?(?:[/?#][^\s\"<>]*)?"
 _ATTRS = r"(?:\s*[A-Za-z][\w:-]*\s*=\s*\"[^\"<>\n]*\")*"
+_ATTRS_PLUS = r"(?:\s*[A-Za-z][\w:-]*\s*=\s*\"[^\"<>\n]*\")+"
+# The tail of a tag cut off before its first attribute ('width="600" height="800"/>'): whole attributes
+# and the tag's end. Tried before the form that starts at a value, which would leave 'width="' behind.
+_ORPHAN_ATTRIBUTES = rf"(?<![\w:-])[A-Za-z][\w:-]*\s*=\s*\"[^\"<>\n]*\"{_ATTRS}\s*/?>"
 _ATTR = regex.compile(r"([A-Za-z][\w:-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))")
 
 _TOKEN = regex.compile(
@@ -36,7 +40,7 @@ _TOKEN = regex.compile(
     r"|(?P<img_tag><img\b(?P<img_attrs>[^<>]*)/?>)"
     r"|(?P<a_tag><a\b(?P<a_attrs>[^<>]*)>(?P<a_label>.*?)</a\s*>)"
     rf"|(?P<broken>(?P<b_url>{_URLISH})\"(?P<b_attrs>{_ATTRS})\s*(?P<b_close>/?>))"
-    rf"|(?P<orphan>[^\s\"<>\p{{Han}}]*\"(?:\s*[A-Za-z][\w:-]*\s*=\s*\"[^\"<>\n]*\")+\s*/?>|[^\s\"<>\p{{Han}}]+\"\s*/?>)"
+    rf"|(?P<orphan>{_ORPHAN_ATTRIBUTES}|[^\s\"<>\p{{Han}}]*\"{_ATTRS_PLUS}\s*/?>|[^\s\"<>\p{{Han}}]+\"\s*/?>)"
     rf"|(?P<tag></?(?:{'|'.join(INLINE_TAGS)})\b[^<>]*>)"
     r"|(?P<escaped>\\[\\`*_{}\[\]()#+\-.!|<>~=])",
     regex.IGNORECASE,
@@ -131,9 +135,9 @@ def _consume(
     kind = match.lastgroup
     group = match.group
     if group("md_image") is not None:
-        runs.append(Inline(_UNESCAPE.sub(r"\1", group("mi_alt")), group("mi_url"), image=True))
+        runs.append(Inline(_UNESCAPE.sub(r"\1", group("mi_alt")), fix_scheme(group("mi_url")), image=True))
     elif group("md_link") is not None:
-        runs.append(Inline(_UNESCAPE.sub(r"\1", group("ml_label")), group("ml_url")))
+        runs.append(Inline(_UNESCAPE.sub(r"\1", group("ml_label")), fix_scheme(group("ml_url"))))
     elif group("img_tag") is not None:
         image = _image_from(_attributes(group("img_attrs")), None)
         if image is not None:
