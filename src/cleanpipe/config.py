@@ -75,6 +75,8 @@ def _rule_from_mapping(item: Any, origin: str, number: int) -> BoilerplateRule:
     where = f"{origin}: rules[{number}]"
     if not isinstance(item, dict):
         raise ConfigError(f"{where} must be a table with name, pattern and description")
+    if isinstance(item.get("name"), str) and item["name"]:
+        where += f" ({item['name']})"
     allowed = {f.name for f in fields(BoilerplateRule)}
     for key in item:
         if key not in allowed:
@@ -82,9 +84,35 @@ def _rule_from_mapping(item: Any, origin: str, number: int) -> BoilerplateRule:
     for key in ("name", "pattern", "description"):
         if not isinstance(item.get(key), str) or not item[key]:
             raise ConfigError(f"{where}: {key!r} is required and must be a string")
+    _check_rule_field_types(item, where)
     try:
-        rule = BoilerplateRule(**item)
+        rule = BoilerplateRule(**{**item, "keeps": tuple(item.get("keeps", ()))})
         rule.compiled()
-    except Exception as error:  # a bad regex or a bad field type
-        raise ConfigError(f"{where} ({item.get('name')}): {error}") from error
+    except Exception as error:  # a bad regex
+        raise ConfigError(f"{where}: {error}") from error
+    _check_rule_examples(rule, where)
     return rule
+
+
+def _check_rule_field_types(item: dict[str, Any], where: str) -> None:
+    """Wrong types would otherwise surface as a crash on the first page cleaned, far from the config."""
+    max_chars = item.get("max_chars", 1)
+    if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars <= 0:
+        raise ConfigError(f"{where}: 'max_chars' must be a positive integer, got {max_chars!r}")
+    if not isinstance(item.get("footer", False), bool):
+        raise ConfigError(f"{where}: 'footer' must be true or false")
+    if not isinstance(item.get("example", ""), str):
+        raise ConfigError(f"{where}: 'example' must be a string")
+    keeps = item.get("keeps", [])
+    if not isinstance(keeps, (list, tuple)) or not all(isinstance(keep, str) for keep in keeps):
+        raise ConfigError(f"{where}: 'keeps' must be a list of strings")
+
+
+def _check_rule_examples(rule: BoilerplateRule, where: str) -> None:
+    """A rule's own example must fire and its keeps must not, as the built-in rules are tested to."""
+    pattern = rule.compiled()
+    if rule.example and not pattern.search(rule.example):
+        raise ConfigError(f"{where}: the pattern does not match its own example {rule.example!r}")
+    for keep in rule.keeps:
+        if pattern.search(keep):
+            raise ConfigError(f"{where}: the pattern matches {keep!r}, which it lists as a keep")

@@ -13,12 +13,17 @@ from cleanpipe.rules.boilerplate import BOILERPLATE_RULES, BoilerplateRule
 
 NAME = "boilerplate"
 
-_SPACES = regex.compile(r"[ \t]+")
+# Runs of spaces fold to one space, but a wide gap (two or more) stays two spaces: 'nav-spaced' tells a
+# navigation strip ('首页  新闻  财经') from a sentence by those gaps.
+_SPACES = regex.compile(r"[ \t\u3000]+")
 _SENTENCE = regex.compile(r"[。！？!?；;]|[a-z][.!?](?:\s|$)")
 # A block after a footer is 'substantial' (so the footer is not the end of the page) when it is at least
 # this long and reads as a sentence, or when it is long enough to be a paragraph whatever it holds.
 _SUBSTANTIAL_SENTENCE = 40
 _SUBSTANTIAL_ANY = 120
+# A footer ends the page. A footer-like line with more blocks than this after it sits above a long run of
+# short blocks (a table split into cells, a list of names), which is content, so it does not start the footer.
+_MAX_TAIL_BLOCKS = 60
 
 
 def active_rules(config: Config) -> tuple[BoilerplateRule, ...]:
@@ -28,7 +33,7 @@ def active_rules(config: Config) -> tuple[BoilerplateRule, ...]:
 
 def match_rule(text: str, rules: tuple[BoilerplateRule, ...]) -> BoilerplateRule | None:
     """The first rule that fires on one block's text, whitespace folded; None when none does."""
-    folded = _SPACES.sub(" ", text.strip())
+    folded = _SPACES.sub(lambda gap: "  " if len(gap.group()) > 1 else " ", text.strip())
     if not folded:
         return None
     for rule in rules:
@@ -62,7 +67,9 @@ def _footer_start(
     """The earliest footer-rule block after which nothing substantial is left: (index, line, rule)."""
     substantial_after = False
     start: tuple[int, int, str] | None = None
-    for index in reversed(kept):
+    for blocks_after, index in enumerate(reversed(kept)):
+        if blocks_after > _MAX_TAIL_BLOCKS:
+            break
         rule = matches[index]
         if rule is not None and rule.footer and not substantial_after:
             start = (index, doc.blocks[index].line, rule.name)
