@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,17 @@ import pytest
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+SEED_PAGE = Path(__file__).parent.parent / "data" / "raw" / "content_farm_qa.txt"
+
+
 def fixture_text(name: str) -> str:
     return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def clean_pages(source_prefix: str = "") -> list[str]:
+    """Texts of real pages that need no cleaning (tests/fixtures/boilerplate_clean_pages.jsonl)."""
+    records = [json.loads(line) for line in fixture_text("boilerplate_clean_pages.jsonl").splitlines() if line]
+    return [record["text"] for record in records if record["source"].startswith(source_prefix)]
 
 
 @pytest.fixture

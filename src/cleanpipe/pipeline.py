@@ -15,6 +15,7 @@ from cleanpipe.stages.dedup import collapse_duplicates
 from cleanpipe.stages.escapes import repair_escapes
 from cleanpipe.stages.markup import repair_markup
 from cleanpipe.stages.render import render_markdown
+from cleanpipe.stages.repeats import cut_repeated_lines
 from cleanpipe.stages.structure import detect_structure
 from cleanpipe.text import stable_id
 
@@ -36,6 +37,7 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
     Stage("decode", decode),
     Stage("escapes", repair_escapes),
     Stage("markup", repair_markup),
+    Stage("repeats", cut_repeated_lines),
     Stage("structure", detect_structure),
     Stage("boilerplate", strip_boilerplate),
     Stage("dedup", collapse_duplicates),

@@ -7,17 +7,13 @@ same records in Traditional characters (tests/fixtures/chinesewebtext_clean_trad
 from __future__ import annotations
 
 import codecs
-import json
-from pathlib import Path
 
 import pytest
+from conftest import clean_pages, fixture_text
 
 from cleanpipe import Config, Document, clean
 from cleanpipe.document import CleanError
 from cleanpipe.stages.decode import decode
-from tests.conftest import fixture_text
-
-CORPUS = Path("/work/shared/corpus")
 
 # From chinesewebtext_fasttext_clean.shared.jsonl, record 1 (0-based), and the seed page, line 4.
 SUBMARINE = "潜艇伏击区是指利用潜艇为攻击手段，在深海，一般是在海底，选择一些比较隐蔽的地区。"
@@ -32,10 +28,7 @@ def decoded(raw: bytes, source: str = "page.txt") -> Document:
 
 
 def clean_records() -> list[str]:
-    path = CORPUS / "chinesewebtext_fasttext_clean.shared.jsonl"
-    if not path.exists():  # the shared corpus is a development aid, not shipped with the tests
-        pytest.skip("shared corpus not available")
-    return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
+    return clean_pages("chinesewebtext_fasttext_clean")
 
 
 @pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8])

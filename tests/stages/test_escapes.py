@@ -6,15 +6,11 @@ Snippets are from the seed page (000_e1ed175fcb103b38.txt, lines 4 and 8), the S
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from conftest import clean_pages
 
 from cleanpipe import Config, Document
 from cleanpipe.stages.escapes import repair_escapes
-
-CORPUS = Path("/work/shared/corpus")
 
 BEFORE = "相信有一半以上的朋友会说,在微信上卖东西的呗。"
 AFTER = "其实不然,微商只是移动互联网的一个产物"
@@ -154,11 +150,7 @@ def test_full_width_punctuation_is_not_folded() -> None:
 
 
 def test_clean_corpus_pages_come_through_unchanged() -> None:
-    path = CORPUS / "chinesewebtext_fasttext_clean.shared.jsonl"
-    if not path.exists():
-        pytest.skip("shared corpus not available")
-    for line in path.read_text(encoding="utf-8").splitlines():
-        text = json.loads(line)["text"]
+    for text in clean_pages("chinesewebtext_fasttext_clean"):
         doc = repaired(text)
         # Only line-edge spaces may go; no character inside a line changes.
         assert doc.text == "\n".join(part.strip() for part in text.split("\n")).strip("\n")

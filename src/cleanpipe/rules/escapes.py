@@ -22,8 +22,9 @@ BARE_BREAK = r"(?:x0[dD]x0[aA])+"
 HTML_BREAK = r"<\s*br\s*/?\s*>(?:[ \t]*\r?\n)?"
 
 # Named or numeric character references with their semicolon. Entities without one ("&copy=1" in a URL)
-# are left alone: decoding them would corrupt query strings.
-ENTITY = r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+# are left alone: decoding them would corrupt query strings, and so are those whose "&" is escaped with
+# a backslash ("\&amp;" in Markdown is the literal text "&amp;").
+ENTITY = r"(?<!\\)&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
 
 # Invisible characters that only break matching: zero-width space/joiners, word joiner, BOM, soft hyphen.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"

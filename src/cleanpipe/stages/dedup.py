@@ -14,7 +14,7 @@ import regex
 from rapidfuzz import fuzz
 
 from cleanpipe.config import Config
-from cleanpipe.document import Document, Inline
+from cleanpipe.document import Document
 from cleanpipe.rules.dedup import TEASER_LABELS, TRUNCATION_MARKS
 from cleanpipe.text import match_key
 
@@ -24,6 +24,7 @@ _TEASER_LABEL = regex.compile(
     rf"^\s*[【\[]?(?:{'|'.join(regex.escape(label) for label in TEASER_LABELS)})[】\]]?\s*[:：]?\s*",
     regex.IGNORECASE,
 )
+_MAX_ROUNDS = 4
 _SHINGLE = 5
 # Shingles shared by more blocks than this carry no signal (a common phrase) and are not indexed further.
 _BUCKET_LIMIT = 40
@@ -34,67 +35,112 @@ _MIN_SHARED = 0.3
 # An unlabelled teaser is at most this long (in match-key characters); longer is an article, not a teaser.
 _UNLABELLED_TEASER_MAX = 300
 _MIN_TEASER = 10
+# A teaser starts within the first this many text blocks after the title.
+_TEASER_SEARCH = 3
+# An unlabelled teaser must be the body's start: found within this many key characters of it (room for
+# a repeated title in between).
+_UNLABELLED_OFFSET = 80
+# A block shorter than this (match-key characters) is not removed for repeating on its own: short lines
+# such as '数据截止日期：2022-12-31' under two charts repeat on purpose. It goes only as part of a passage
+# pasted twice (see drop_short_lines_of_repeated_passages).
+_ALONE_MIN = 30
 
 
 def collapse_duplicates(doc: Document, config: Config) -> Document:
-    drop_teaser(doc, config)
-    drop_repeated_title(doc)
+    _drop_opening_repeats(doc, config)
     drop_repeated_blocks(doc, config)
     drop_short_lines_of_repeated_passages(doc)
-    drop_repeats_inside_blocks(doc, config)
+    # Removing repeats changes what follows the page's opening, which can make its first line a teaser.
+    _drop_opening_repeats(doc, config)
     drop_empty_sections(doc)
     return doc
 
 
-def _content_groups(doc: Document) -> list[list[int]]:
-    """Kept non-title blocks grouped by paragraph group, in page order."""
-    groups: dict[int, list[int]] = defaultdict(list)
-    for index in doc.kept_indices():
-        block = doc.blocks[index]
-        if block.kind != "title":
-            groups[block.group].append(index)
-    return [groups[key] for key in sorted(groups)]
+def _drop_opening_repeats(doc: Document, config: Config) -> None:
+    """Teasers and a repeated title, until a round removes nothing: removing one can expose another at
+    the new top of the page, and cleaning the output again must find nothing more. (Removing blocks never
+    makes a new pair of repeated passages, so drop_repeated_blocks needs no such loop.)"""
+    for _ in range(_MAX_ROUNDS):
+        before = len(doc.removals)
+        drop_teaser(doc, config)
+        drop_repeated_title(doc)
+        if len(doc.removals) == before:
+            return
+
+
+def _content_blocks(doc: Document) -> list[int]:
+    """Kept non-title text blocks, in page order."""
+    return [i for i in doc.kept_indices() if doc.blocks[i].kind not in ("title", "image")]
 
 
 def drop_teaser(doc: Document, config: Config) -> None:
-    """Remove an opening teaser ('核心提示:…') whose text reappears in the body that follows."""
-    groups = _content_groups(doc)
-    for position, group in enumerate(groups[:3]):
-        first_text = doc.blocks[group[0]].text
-        label = _TEASER_LABEL.match(first_text)
-        teaser = first_text[label.end() :] if label else first_text
-        teaser += "".join(doc.blocks[index].text for index in group[1:])
-        key = match_key(teaser.rstrip().rstrip(TRUNCATION_MARKS))
+    """Remove an opening teaser ('核心提示:…', '摘要：…') whose text reappears in the body that follows.
+
+    The teaser starts in one of the first few blocks and may run over several lines of one paragraph
+    group; each further line is taken while the teaser so far is still found in the body. Decisions
+    look at blocks, not at blank lines, so cleaning the output again decides the same way.
+    """
+    blocks = _content_blocks(doc)
+    titles = {match_key(doc.blocks[i].text) for i in doc.kept_indices() if doc.blocks[i].kind == "title"}
+    for position, index in enumerate(blocks[:_TEASER_SEARCH]):
+        text = doc.blocks[index].text
+        if match_key(text) in titles:
+            continue  # the title repeated: drop_repeated_title's case
+        label = _TEASER_LABEL.match(text)
+        if not label and position > 0:
+            continue  # only a labelled teaser may sit below another line; an unlabelled one opens the page
+        key = _teaser_key(text[label.end() :] if label else text)
         if len(key) < _MIN_TEASER or (not label and len(key) > _UNLABELLED_TEASER_MAX):
             continue
-        body = _following_key(doc, groups[position + 1 :], config.teaser_window + len(key))
-        score = 100.0 if key in body else 0.0
-        if not score and label:
-            score = fuzz.partial_ratio(key, body[: len(key) * 2], score_cutoff=config.dedup_threshold)
-        if score >= config.dedup_threshold:
-            for index in group:
-                doc.remove_block(
-                    index,
-                    stage=NAME,
-                    rule="teaser",
-                    reason="teaser that repeats the start of the body" + (" (labelled)" if label else ""),
-                    score=round(score, 1),
-                )
-            return
-        if label:
-            return
+        score = _teaser_score(doc, key, blocks[position + 1 :], config, labelled=bool(label))
+        if score < config.dedup_threshold:
+            if label:
+                return
+            continue
+        teaser = [index]
+        for later in blocks[position + 1 :]:
+            if doc.blocks[later].group != doc.blocks[index].group:
+                break
+            longer = key + _teaser_key(doc.blocks[later].text)
+            if _teaser_score(doc, longer, blocks[blocks.index(later) + 1 :], config, labelled=bool(label)) < 100:
+                break
+            key, teaser = longer, [*teaser, later]
+        for removed in teaser:
+            doc.remove_block(
+                removed,
+                stage=NAME,
+                rule="teaser",
+                reason="teaser that repeats the start of the body" + (" (labelled)" if label else ""),
+                score=round(score, 1),
+            )
+        return
 
 
-def _following_key(doc: Document, groups: list[list[int]], limit: int) -> str:
+def _teaser_key(text: str) -> str:
+    return match_key(text.rstrip().rstrip(TRUNCATION_MARKS))
+
+
+def _teaser_score(doc: Document, key: str, after: list[int], config: Config, *, labelled: bool) -> float:
+    """100 when the body holds the teaser (an unlabelled one only at its very start); for a labelled
+    teaser with small edits, rapidfuzz's partial ratio against the body's start."""
+    body = _following_key(doc, after, config.teaser_window + len(key))
+    found = body.find(key)
+    if found >= 0 and (labelled or found <= _UNLABELLED_OFFSET):
+        return 100.0
+    if labelled:
+        return float(fuzz.partial_ratio(key, body[: len(key) * 2], score_cutoff=config.dedup_threshold))
+    return 0.0
+
+
+def _following_key(doc: Document, after: list[int], limit: int) -> str:
     parts: list[str] = []
     size = 0
-    for group in groups:
-        for index in group:
-            key = match_key(doc.blocks[index].text)
-            parts.append(key)
-            size += len(key)
-            if size >= limit:
-                return "".join(parts)
+    for index in after:
+        key = match_key(doc.blocks[index].text)
+        parts.append(key)
+        size += len(key)
+        if size >= limit:
+            break
     return "".join(parts)
 
 
@@ -126,11 +172,12 @@ def drop_repeated_blocks(doc: Document, config: Config) -> None:
             continue
         earlier = exact.get(key)
         if earlier is not None:
-            _remove_repeat(doc, index, earlier, 100.0)
+            if len(key) >= _ALONE_MIN:
+                _remove_repeat(doc, index, earlier, 100.0)
             continue
         shingles = _shingles(key)
         match = _fuzzy_match(doc, key, shingles, index_of_shingle, config)
-        if match is not None:
+        if match is not None and len(key) >= _ALONE_MIN:
             _remove_repeat(doc, index, match[0], match[1])
             continue
         exact[key] = index
@@ -146,7 +193,9 @@ _REPEAT_RULES = ("repeated-passage", "near-repeated-passage")
 
 def drop_short_lines_of_repeated_passages(doc: Document) -> None:
     """Remove short lines inside a passage pasted twice: too short to judge alone, they repeat an earlier
-    line exactly and sit next to lines removed as repeats, so they belong to the second copy."""
+    line exactly and either sit next to lines removed as repeats, or form with their neighbours a run of
+    at least _MIN_RUN lines repeating an earlier run in the same order (a list of short lines pasted
+    twice). A lone short line that repeats ('扩展资料:' under two sections) stays."""
     first_seen: dict[str, int] = {}
     short: list[int] = []
     for index in doc.kept_indices():
@@ -156,8 +205,11 @@ def drop_short_lines_of_repeated_passages(doc: Document) -> None:
         key = match_key(block.text)
         if key and key in first_seen:
             short.append(index)
-        else:
-            first_seen.setdefault(key, index)
+        elif key:
+            first_seen[key] = index
+    for run in _repeated_runs(doc, short, first_seen):
+        for index in run:
+            _remove_repeat(doc, index, first_seen[match_key(doc.blocks[index].text)], 100.0)
     changed = True
     while changed:
         changed = False
@@ -167,6 +219,37 @@ def drop_short_lines_of_repeated_passages(doc: Document) -> None:
                 earlier = first_seen[match_key(block.text)]
                 _remove_repeat(doc, index, earlier, 100.0)
                 changed = True
+
+
+_MIN_RUN = 3
+
+
+def _repeated_runs(doc: Document, short: list[int], first_seen: dict[str, int]) -> list[list[int]]:
+    """Runs of consecutive repeated lines whose first copies come in the same order, long enough
+    together (at least _ALONE_MIN key characters over _MIN_RUN lines) to be a passage."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for index in short:
+        earlier = first_seen[match_key(doc.blocks[index].text)]
+        if current and (
+            _has_text_between(doc, current[-1], index)
+            or earlier <= first_seen[match_key(doc.blocks[current[-1]].text)]
+        ):
+            runs.append(current)
+            current = []
+        current.append(index)
+    runs.append(current)
+    return [
+        run for run in runs
+        if len(run) >= _MIN_RUN and sum(len(match_key(doc.blocks[i].text)) for i in run) >= _ALONE_MIN
+    ]
+
+
+def _has_text_between(doc: Document, start: int, end: int) -> bool:
+    """Whether a kept block with letters or digits lies strictly between two blocks."""
+    return any(
+        doc.blocks[i].kept and match_key(doc.blocks[i].text) for i in range(start + 1, end)
+    )
 
 
 def _next_to_repeat(doc: Document, index: int) -> bool:
@@ -209,49 +292,6 @@ def _remove_repeat(doc: Document, index: int, earlier: int, score: float) -> Non
         reason=f"repeats the text at line {line}" + ("" if score >= 100 else " with small edits"),
         score=round(score, 1),
     )
-
-
-def drop_repeats_inside_blocks(doc: Document, config: Config) -> None:
-    """Cut a paragraph that ends with its own text twice ('Q？A A', a body pasted twice in one line)."""
-    for index in doc.kept_indices():
-        block = doc.blocks[index]
-        if block.kind != "paragraph" or len(block.inlines) != 1 or block.inlines[0].url:
-            continue
-        text = block.inlines[0].text
-        while True:
-            cut = _tandem_cut(text, config)
-            if cut is None:
-                break
-            doc.record(
-                stage=NAME,
-                rule="repeated-passage-in-line",
-                text=text[cut:],
-                reason="the line repeats its own text; the second copy is cut",
-                line=block.line,
-                block=index,
-            )
-            text = text[:cut].rstrip()
-        block.inlines = (Inline(text),)
-
-
-def _tandem_cut(text: str, config: Config) -> int | None:
-    """Where the second copy starts when `text` ends with the same passage twice, else None."""
-    size = len(text)
-    probe = min(30, size // 4)
-    if size < 2 * max(config.dedup_min_chars, 20) or probe < 8:
-        return None
-    tail = text[-probe:]
-    found = text.rfind(tail, 0, size - probe)
-    if found < 0:
-        return None
-    cut = found + probe
-    copy = size - cut
-    if copy < max(config.dedup_min_chars, 20) or cut - copy < 0:
-        return None
-    first, second = text[cut - copy : cut], text[cut:]
-    if first == second or fuzz.ratio(first, second) >= config.dedup_threshold:
-        return cut
-    return None
 
 
 def drop_empty_sections(doc: Document) -> None:

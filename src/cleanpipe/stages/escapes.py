@@ -40,6 +40,11 @@ def repair_escapes(doc: Document, config: Config) -> Document:
         counts[name] += times
         examples.setdefault(name, found)
 
+    # Invisible characters go first: a zero-width or control character beside an escape would hide the
+    # escape's neighbours from the guards below, and the next cleaning (without it) would decide otherwise.
+    # Entities can produce them again, so they are dropped once more after decoding.
+    text = _drop(text, _ZERO_WIDTH, "zero-width", count)
+    text = _drop(text, _CONTROL, "control-char", count)
     text = _ENTITY.sub(lambda m: _decode_entity(m, count), text)
     for name, pattern in _BACKSLASH:
         text = pattern.sub(lambda m, name=name: _backslash_break(m, name, count), text)

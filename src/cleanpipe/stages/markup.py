@@ -42,7 +42,7 @@ _TOKEN = regex.compile(
     rf"|(?P<broken>(?P<b_url>{_URLISH})\"(?P<b_attrs>{_ATTRS})\s*(?P<b_close>/?>))"
     rf"|(?P<orphan>{_ORPHAN_ATTRIBUTES}|[^\s\"<>\p{{Han}}]*\"{_ATTRS_PLUS}\s*/?>|[^\s\"<>\p{{Han}}]+\"\s*/?>)"
     rf"|(?P<tag></?(?:{'|'.join(INLINE_TAGS)})\b[^<>]*>)"
-    r"|(?P<escaped>\\[\\`*_{}\[\]()#+\-.!|<>~=])",
+    r"|(?P<escaped>\\[\\`*_{}\[\]()#+\-.!|<>~=&])",
     regex.IGNORECASE,
 )
 _BROKEN_START = regex.compile(rf"(?:{_URLISH})\"{_ATTRS}\s*/?>|</a\s*>", regex.IGNORECASE)

@@ -26,8 +26,13 @@ _INTERNAL = ("encoding", "html_title", "removed")
 _ALWAYS = regex.compile(r"[\\`*]")
 _UNDERSCORE = regex.compile(r"(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])")
 _LINK_SYNTAX = regex.compile(r"[\[\]]")
+_OPEN_BRACKET = regex.compile(r"\[")
 _ANGLE = regex.compile(r"<(?=[A-Za-z/!?])")
-_LINE_START = regex.compile(r"^(?:(#{1,6}|>|[-+]|=+|~~~|(\d{1,9})[.)])(?=\s|$))")
+# '&amp;' or '&#169;' in the text would render as '&' or '©'; writing its '&' as '&amp;' keeps it as
+# written, and the escapes stage reads it back to the same text, so re-cleaning changes nothing.
+_ENTITY_LIKE = regex.compile(r"&(?=#\d{1,7};|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
+# '---' (or '- - -') alone on a line is a thematic break, not text.
+_LINE_START = regex.compile(r"^(?:(#{1,6}|>|[-+]|=+|~~~|(\d{1,9})[.)])(?=\s|$)|(-)(?=(?:[ \t]*-){2,}[ \t]*$))")
 
 
 def render_markdown(doc: Document, config: Config) -> Document:
@@ -79,7 +84,7 @@ def removal_counts(doc: Document) -> dict[str, int]:
 
 def render_block(block: Block) -> str:
     if block.kind == "image":
-        return "\n".join(_image(run) for run in block.images)
+        return "\n\n".join(_image(run) for run in block.images)
     text = render_inlines(block.inlines, line_start=block.kind == "paragraph")
     if not text:
         return ""
@@ -96,26 +101,34 @@ def render_inlines(runs: tuple[Inline, ...], *, line_start: bool) -> str:
         if run.image:
             parts.append(_image(run))
         elif run.url:
-            parts.append(f"[{escape(run.text, line_start=False)}]({_url(run.url)})")
+            parts.append(f"[{escape(run.text, line_start=False, label=True)}]({_url(run.url)})")
         else:
-            parts.append(escape(run.text, line_start=line_start and number == 0))
+            text = escape(run.text, line_start=line_start and number == 0)
+            following = runs[number + 1] if number + 1 < len(runs) else None
+            if text.endswith("!") and following is not None and following.url and not following.image:
+                text = text[:-1] + "\\!"  # "!" before "[label](url)" would make it an image
+            parts.append(text)
     return "".join(parts).strip()
 
 
-def escape(text: str, *, line_start: bool) -> str:
-    """Backslash only what Markdown would otherwise read as syntax."""
+def escape(text: str, *, line_start: bool, label: bool = False) -> str:
+    """Backslash only what Markdown would otherwise read as syntax.
+
+    Every "[" in text is escaped, so no "]" after it can close a link; inside a link label "]" is
+    escaped too. An "&" that would start a character reference is escaped, so "&amp;" stays as written.
+    """
     text = _ALWAYS.sub(lambda m: "\\" + m.group(), text)
     text = _UNDERSCORE.sub(lambda m: "\\" + m.group(), text)
-    if "](" in text or "][" in text or regex.search(r"\[[^\]]*\]\(", text):
-        text = _LINK_SYNTAX.sub(lambda m: "\\" + m.group(), text)
+    text = (_LINK_SYNTAX if label else _OPEN_BRACKET).sub(lambda m: "\\" + m.group(), text)
     text = _ANGLE.sub(r"\\<", text)
+    text = _ENTITY_LIKE.sub(r"\\&", text)
     if line_start:
         text = _LINE_START.sub(_escape_line_start, text, count=1)
     return text
 
 
 def _escape_line_start(match: regex.Match[str]) -> str:
-    marker = match.group(1)
+    marker = match.group(1) or match.group(3)
     if match.group(2) is not None:  # "1. " would start an ordered list
         return marker[:-1] + "\\" + marker[-1]
     return "\\" + marker
