@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 import regex
 
 CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+_LETTER = regex.compile(r"[\p{L}\p{N}]")
 _NOT_WORD = regex.compile(r"[\p{P}\p{S}\p{Z}\s]+")
 SENTENCE_END = "。！？!?；;…"
 
 
+@lru_cache(maxsize=8192)
 def match_key(text: str) -> str:
     """What two lines must share to count as the same: letters and digits only, case folded.
 
@@ -21,11 +24,11 @@ def match_key(text: str) -> str:
 
 
 def cjk_share(text: str) -> float:
-    """Share of CJK characters among the letters of `text` (0 when it has none)."""
-    letters = [ch for ch in text if ch.isalnum()]
+    """Share of CJK characters among the letters and digits of `text` (0 when it has none)."""
+    letters = len(_LETTER.findall(text))
     if not letters:
         return 0.0
-    return sum(1 for ch in letters if CJK.match(ch)) / len(letters)
+    return len(CJK.findall(text)) / letters
 
 
 def text_weight(text: str) -> int:

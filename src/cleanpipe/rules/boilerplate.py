@@ -230,7 +230,7 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
     BoilerplateRule(
         name="promo-tail",
         pattern=(
-            r"(?:想要|想|欲)?了解更多.{0,40}?(?:请|敬请|欢迎|可以)?(?:关注|访问|点击|登录|进入|咨询)"
+            r"了解更多.{0,40}?(?:请|敬请|欢迎|可以)?(?:关注|访问|点击|登录|进入|咨询)"
             r"|^更多.{0,30}?(?:请|敬请|欢迎)(?:关注|访问|浏览|登录|查看)"
             r"|点击(?:这里|此处|下方|链接|图片).{0,20}(?:领取|下载|查看|咨询|报名)"
             r"|(?:免费|立即|限时|\d+(?:\.\d+)?元)领取|(?:关注|搜索)(?:微信)?公众号\s*[:：]"
@@ -281,7 +281,8 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
         # '不构成投资建议' is a disclaimer when it opens a sentence or follows '仅供参考'; after '尽管' it is prose.
         pattern=(
             r"(?:市场|基金|投资|股市|理财)有风险\s*[，,]?\s*(?:投资|入市|选择)需谨慎"
-            r"|(?:^|[。；;！!：:]|仅供参考[，,]?)\s*\p{Han}{0,8}?不构成(?:任何)?投资建议"
+            # (the phrase first and its context in a lookbehind, so the search can scan for the phrase)
+            r"|(?<=(?:^|[。；;！!：:]|仅供参考[，,]?)\s*\p{Han}{0,8}?)不构成(?:任何)?投资建议"
             r"|据此操作[，,]?\s*风险自(?:担|负)"
         ),
         description="investment risk disclaimer",
@@ -358,9 +359,11 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
     ),
     BoilerplateRule(
         name="gambling-spam",
+        # The line's shape (a keyword list, or one short phrase without punctuation) is checked first: it
+        # rules out prose cheaply, before the keyword scan.
         pattern=(
-            rf"^(?=.*{_GAMBLING})(?:[^\s。，,！!？?；;]{{2,24}}\s+){{2,}}[^\s。，,！!？?；;]{{2,24}}$"
-            rf"|^(?=.*{_GAMBLING})[^。，,！!？?；;]{{2,40}}$"
+            r"^(?=(?:[^\s。，,！!？?；;]{2,24}\s+){2,}[^\s。，,！!？?；;]{2,24}$|[^。，,！!？?；;]{2,40}$)"
+            rf".*?{_GAMBLING}"
         ),
         description="gambling-site keyword spam",
         example="某某娱乐平台注册 真人视讯开户 百家乐网址 棋牌官网",

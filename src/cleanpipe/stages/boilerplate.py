@@ -15,7 +15,8 @@ NAME = "boilerplate"
 
 # Runs of spaces fold to one space, but a wide gap (two or more) stays two spaces: 'nav-spaced' tells a
 # navigation strip ('首页  新闻  财经') from a sentence by those gaps.
-_SPACES = regex.compile(r"[ \t\u3000]+")
+_WIDE_GAP = regex.compile(r"[ \t\u3000]{2,}")
+_ODD_SPACE = regex.compile(r"[\t\u3000]")
 _SENTENCE = regex.compile(r"[。！？!?；;]|[a-z][.!?](?:\s|$)")
 # A block after a footer is 'substantial' (so the footer is not the end of the page) when it is at least
 # this long and reads as a sentence, or when it is long enough to be a paragraph whatever it holds.
@@ -33,7 +34,7 @@ def active_rules(config: Config) -> tuple[BoilerplateRule, ...]:
 
 def match_rule(text: str, rules: tuple[BoilerplateRule, ...]) -> BoilerplateRule | None:
     """The first rule that fires on one block's text, whitespace folded; None when none does."""
-    folded = _SPACES.sub(lambda gap: "  " if len(gap.group()) > 1 else " ", text.strip())
+    folded = _ODD_SPACE.sub(" ", _WIDE_GAP.sub("  ", text.strip()))
     if not folded:
         return None
     for rule in rules:

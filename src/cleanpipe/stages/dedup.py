@@ -9,6 +9,7 @@ block are compared with rapidfuzz, so the cost stays near-linear in the page's l
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from itertools import chain
 
 import regex
 from rapidfuzz import fuzz
@@ -26,6 +27,9 @@ _TEASER_LABEL = regex.compile(
 )
 _MAX_ROUNDS = 4
 _SHINGLE = 5
+# Keys at least this long index only the shingles of one class in _SAMPLE (see _shingles).
+_SAMPLE_FROM = 40
+_SAMPLE = 3
 # Shingles shared by more blocks than this carry no signal (a common phrase) and are not indexed further.
 _BUCKET_LIMIT = 40
 # A block is compared with at most this many earlier blocks, the ones sharing the most shingles.
@@ -161,7 +165,6 @@ def drop_repeated_title(doc: Document) -> None:
 def drop_repeated_blocks(doc: Document, config: Config) -> None:
     """Remove paragraphs and list items that repeat an earlier kept one, exactly or with small edits."""
     exact: dict[str, int] = {}
-    shingles_of: dict[int, list[str]] = {}
     index_of_shingle: dict[str, list[int]] = defaultdict(list)
     for index in doc.kept_indices():
         block = doc.blocks[index]
@@ -181,7 +184,6 @@ def drop_repeated_blocks(doc: Document, config: Config) -> None:
             _remove_repeat(doc, index, match[0], match[1])
             continue
         exact[key] = index
-        shingles_of[index] = shingles
         for shingle in shingles:
             bucket = index_of_shingle[shingle]
             if len(bucket) < _BUCKET_LIMIT:
@@ -262,17 +264,22 @@ def _next_to_repeat(doc: Document, index: int) -> bool:
 
 
 def _shingles(key: str) -> list[str]:
+    """The key's character shingles; for a long key, only those whose first character falls in one of
+    _SAMPLE classes. The choice depends on the shingle's content, not its position, so two copies of a
+    passage keep the same shingles whatever was inserted before them, at a fraction of the cost."""
     if len(key) <= _SHINGLE:
         return [key]
-    return list({key[i : i + _SHINGLE] for i in range(len(key) - _SHINGLE + 1)})
+    every = {key[i : i + _SHINGLE] for i in range(len(key) - _SHINGLE + 1)}
+    if len(key) < _SAMPLE_FROM:
+        return list(every)
+    sampled = [shingle for shingle in every if ord(shingle[0]) % _SAMPLE == 0]
+    return sampled or list(every)
 
 
 def _fuzzy_match(
     doc: Document, key: str, shingles: list[str], index: dict[str, list[int]], config: Config
 ) -> tuple[int, float] | None:
-    hits: Counter[int] = Counter()
-    for shingle in shingles:
-        hits.update(index.get(shingle, ()))
+    hits = Counter(chain.from_iterable(index[shingle] for shingle in shingles if shingle in index))
     needed = max(1, int(len(shingles) * _MIN_SHARED))
     for earlier, shared in hits.most_common(_CANDIDATES):
         if shared < needed:

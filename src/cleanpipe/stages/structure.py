@@ -246,7 +246,10 @@ def heading_level(text: str) -> int:
         return 0
     if text in SECTION_LABELS:  # with a colon ('扩展资料:') it is a label, handled below
         return 2
-    limit = MAX_HEADING_CJK if cjk_share(text) >= 0.5 else MAX_HEADING_LATIN
+    if len(text) > max(MAX_HEADING_CJK, MAX_HEADING_LATIN):
+        return 0  # the cheap test first: most lines are paragraphs
+    cjk = cjk_share(text) >= 0.5
+    limit = MAX_HEADING_CJK if cjk else MAX_HEADING_LATIN
     if len(text) > limit or _SENTENCE_INSIDE.search(text[:-1]) or _INNER_QUESTION.search(text):
         return 0
     last = text[-1]
@@ -256,7 +259,6 @@ def heading_level(text: str) -> int:
         return 0
     if _SECTION_NUMBER.match(text):
         return 2
-    cjk = cjk_share(text) >= 0.5
     if last in "?？":
         return 2 if not cjk or _asks(text[:-1], marked=True) else 0
     return 2 if cjk and _asks(text) else 0
