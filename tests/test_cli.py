@@ -36,6 +36,7 @@ def test_run_writes_markdown_and_audit_for_every_page(tmp_path: Path) -> None:
     assert all({"stage", "rule", "text", "reason"} <= record.keys() for record in audit)
     assert f"pages: {len(page_files)}" in result.output and "failed: 0" in result.output
     assert _digest(pages) == before, "inputs must never change"
+    assert not [p.name for p in out.rglob("*") if p.name.endswith(".tmp")], "temporary files left behind"
 
 
 def test_subfolders_are_mirrored(tmp_path: Path) -> None:

@@ -211,3 +211,17 @@ def test_scheme_relative_markdown_urls_get_https() -> None:
 def test_cleaning_cleanpipe_output_again_changes_nothing(page: str) -> None:
     once = clean(page).markdown
     assert clean(once).markdown == once
+
+
+def test_page_wrapped_in_a_form_keeps_its_content() -> None:
+    # ASP.NET pages wrap the whole body in one <form> (zh_cwced has such a page): a form is no reason to
+    # drop content, unlike nav/aside/footer.
+    page = (
+        '<html><body><form id="form1" method="post"><nav><a href="/">首页</a></nav>'
+        "<h1>淘宝网物流配送存在的问题及对策研究</h1>"
+        "<p>随着电子商务的快速发展，物流配送成为制约网购体验的关键环节。</p></form></body></html>"
+    )
+    result = clean(page, source="paper.html")
+    assert "随着电子商务的快速发展，物流配送成为制约网购体验的关键环节。" in result.markdown
+    assert result.metadata["title"] == "淘宝网物流配送存在的问题及对策研究"
+    assert "首页" not in result.markdown.split("---\n", 2)[2]

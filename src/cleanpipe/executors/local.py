@@ -53,10 +53,11 @@ def run_folder(
     input_paths = {page.path.resolve() for page in pages}
     summary = RunSummary(pages=len(pages))
     audit: list[str] = []
+    resolved_output = output.resolve()
     for page in pages:
         target = output / names[page.path]
         try:
-            if target.resolve() in input_paths:
+            if resolved_output / names[page.path] in input_paths:
                 raise CleanError(str(page.path), f"output {target} would overwrite an input; choose another -o")
             _clean_one(page, target, pipeline, config, summary, audit)
         except CleanError as error:

@@ -30,6 +30,6 @@ INLINE_TAGS = (
 
 # Elements whose whole content is dropped when a page is parsed as HTML.
 DROPPED_ELEMENTS = (
-    "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "button", "select",
+    "script", "style", "noscript", "nav", "header", "footer", "aside", "iframe", "button", "select",
     "svg", "canvas", "template", "object", "embed",
 )

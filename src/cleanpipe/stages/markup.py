@@ -45,6 +45,8 @@ _TOKEN = regex.compile(
     r"|(?P<escaped>\\[\\`*_{}\[\]()#+\-.!|<>~=&])",
     regex.IGNORECASE,
 )
+# Every alternative of _TOKEN needs one of these characters.
+_MARKUP_CHARS = regex.compile(r"[\[<\"\\]")
 _BROKEN_START = regex.compile(rf"(?:{_URLISH})\"{_ATTRS}\s*/?>|</a\s*>", regex.IGNORECASE)
 _UNESCAPE = regex.compile(r"\\(.)")
 _MD_HEADING = regex.compile(r"^(#{1,6})\s+(.+?)(?:\s+#+)?\s*$")
@@ -116,6 +118,8 @@ def line_to_block(line: str, doc: Document, number: int, tags: Counter[str]) -> 
 
 def parse_inline(text: str, doc: Document, line: int, tags: Counter[str]) -> tuple[Inline, ...]:
     """Split one line into text, link and image runs, repairing broken markup on the way."""
+    if _MARKUP_CHARS.search(text) is None:  # most lines hold no markup at all: skip the token search
+        return _merge_text([Inline(text)])
     runs: list[Inline] = []
     position = 0
     while position < len(text):
