@@ -62,7 +62,7 @@ def test_bad_pages_are_named_and_the_batch_goes_on(tmp_path: Path) -> None:
     errors = result.stderr if hasattr(result, "stderr") else result.output
     assert "empty.txt: page is empty" in errors
     assert "binary.txt: content looks binary" in errors
-    assert "long_line.txt: a line of 2,200,000 characters" in errors
+    assert "long_line.txt: a line of 2,200,000 characters is over the limit of 1,000,000" in errors
     assert "failed: 3" in result.output
 
 
@@ -111,7 +111,20 @@ def test_explain_colours_on_request() -> None:
 
 
 def test_every_command_has_help_with_an_example() -> None:
-    for command in ("run", "explain", "rules"):
+    top = runner.invoke(app, ["--help"])
+    assert top.exit_code == 0 and "Example: cleanpipe run" in top.output
+    for command in ("run", "explain", "rules", "version"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0
         assert "Example: cleanpipe " + command in result.output
+
+
+def test_undecodable_bytes_are_a_warning_naming_the_page(tmp_path: Path) -> None:
+    pages = tmp_path / "raw"
+    pages.mkdir()
+    text = SEED.read_text(encoding="utf-8").split("\n\n")[0]  # the title line
+    (pages / "gbk_cut.txt").write_bytes((text + "\n正文").encode("gb18030")[:-1] + b"\n")
+    result = runner.invoke(app, ["run", str(pages), "-o", str(tmp_path / "clean")])
+    assert result.exit_code == 0
+    assert "warning: " + str(pages / "gbk_cut.txt") + ": 1 undecodable byte" in (result.stderr or result.output)
+    assert "warnings: 1" in result.output

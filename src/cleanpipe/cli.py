@@ -17,7 +17,8 @@ from cleanpipe.pipeline import clean
 from cleanpipe.stages.boilerplate import active_rules
 
 app = typer.Typer(
-    help="Turn scraped web pages into clean Markdown, and say what was removed and why.",
+    help="Turn scraped web pages into clean Markdown, and say what was removed and why.\n\n"
+    "Example: cleanpipe run data/raw -o data/clean",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -63,13 +64,19 @@ def run(
     def report(page: str, message: str) -> None:
         typer.echo(f"error: {message}", err=True)
 
+    def warn(page: str, message: str) -> None:
+        typer.echo(f"warning: {message}", err=True)
+
     try:
-        summary = run_folder(paths, output, config=config, on_error=report)
+        summary = run_folder(paths, output, config=config, on_error=report, on_warning=warn)
     except InputError as error:
         _fail_usage(str(error))
     if not quiet:
         kept = summary.chars_out
-        typer.echo(f"pages: {summary.pages}  written: {summary.written}  failed: {summary.failed}")
+        typer.echo(
+            f"pages: {summary.pages}  written: {summary.written}  failed: {summary.failed}"
+            f"  warnings: {summary.warnings}"
+        )
         typer.echo(f"characters: {summary.chars_in:,} in, {kept:,} out (Markdown, with front matter)")
         for stage in sorted(summary.removals):
             typer.echo(
@@ -127,7 +134,10 @@ def rules(
 
 @app.command()
 def version() -> None:
-    """Print cleanpipe's version."""
+    """Print cleanpipe's version.
+
+    Example: cleanpipe version
+    """
     typer.echo(__version__)
 
 

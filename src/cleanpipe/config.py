@@ -23,7 +23,7 @@ class ConfigError(ValueError):
 class Config:
     # Pages over these sizes are refused with a clear error rather than cleaned slowly.
     max_page_bytes: int = 20_000_000
-    max_line_chars: int = 2_000_000
+    max_line_chars: int = 1_000_000
     # dedup: blocks shorter than this (in characters, whitespace and punctuation not counted) are never
     # treated as duplicates: short lines such as "扩展资料:" legitimately repeat.
     dedup_min_chars: int = 12

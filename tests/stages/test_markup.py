@@ -225,3 +225,16 @@ def test_page_wrapped_in_a_form_keeps_its_content() -> None:
     assert "随着电子商务的快速发展，物流配送成为制约网购体验的关键环节。" in result.markdown
     assert result.metadata["title"] == "淘宝网物流配送存在的问题及对策研究"
     assert "首页" not in result.markdown.split("---\n", 2)[2]
+
+
+def test_html_page_url_goes_to_front_matter() -> None:
+    page = (
+        '<html><head><link rel="canonical" href="https://news.example.cn/a/2023/0908.html">'
+        "<title>居家养老有“医”靠</title></head><body><h1>居家养老有“医”靠</h1>"
+        "<p>11月23日，市政府新闻办举行新闻发布会，发布4项地方标准。</p></body></html>"
+    )
+    result = clean(page, source="page.html")
+    assert result.metadata["url"] == "https://news.example.cn/a/2023/0908.html"
+    assert 'url: "https://news.example.cn/a/2023/0908.html"' in result.markdown
+    relative = page.replace("https://news.example.cn/a/2023/0908.html", "/a/2023/0908.html")
+    assert "url" not in clean(relative, source="page.html").metadata

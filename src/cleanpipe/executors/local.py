@@ -26,6 +26,7 @@ class RunSummary:
     pages: int = 0
     written: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    warnings: int = 0
     chars_in: int = 0
     chars_out: int = 0
     removed_chars: Counter[str] = field(default_factory=Counter)
@@ -44,6 +45,7 @@ def run_folder(
     config: Config | None = None,
     pipeline: Pipeline | None = None,
     on_error: Callable[[str, str], None] | None = None,
+    on_warning: Callable[[str, str], None] | None = None,
 ) -> RunSummary:
     config = config or Config()
     pipeline = pipeline or Pipeline()
@@ -59,7 +61,11 @@ def run_folder(
         try:
             if resolved_output / names[page.path] in input_paths:
                 raise CleanError(str(page.path), f"output {target} would overwrite an input; choose another -o")
-            _clean_one(page, target, pipeline, config, summary, audit)
+            warnings = _clean_one(page, target, pipeline, config, summary, audit)
+            for warning in warnings:
+                summary.warnings += 1
+                if on_warning:
+                    on_warning(str(page.path), f"{page.path}: {warning}")
         except CleanError as error:
             summary.failures.append((str(page.path), error.problem))
             if on_error:
@@ -76,7 +82,8 @@ def run_folder(
 
 def _clean_one(
     page: PageFile, target: Path, pipeline: Pipeline, config: Config, summary: RunSummary, audit: list[str]
-) -> None:
+) -> list[str]:
+    """Clean one page into `target`; returns the page's warnings (undecodable bytes and the like)."""
     raw = page.path.read_bytes()
     result = pipeline.clean(raw, source=str(page.path), config=config)
     write_atomic(target, result.markdown)
@@ -90,3 +97,4 @@ def _clean_one(
         summary.removals[removal.stage] += 1
         record = {"page": str(page.path), "output": str(target), **removal.to_dict()}
         audit.append(json.dumps(record, ensure_ascii=False) + "\n")
+    return result.warnings

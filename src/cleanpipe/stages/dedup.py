@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 from cleanpipe.config import Config
 from cleanpipe.document import Document
 from cleanpipe.rules.dedup import TEASER_LABELS, TRUNCATION_MARKS
-from cleanpipe.text import match_key
+from cleanpipe.text import FUZZY_MAX_CHARS, match_key
 
 NAME = "dedup"
 
@@ -179,7 +179,7 @@ def drop_repeated_blocks(doc: Document, config: Config) -> None:
                 _remove_repeat(doc, index, earlier, 100.0)
             continue
         shingles = _shingles(key)
-        match = _fuzzy_match(doc, key, shingles, index_of_shingle, config)
+        match = _fuzzy_match(doc, key, shingles, index_of_shingle, config) if len(key) <= FUZZY_MAX_CHARS else None
         if match is not None and len(key) >= _ALONE_MIN:
             _remove_repeat(doc, index, match[0], match[1])
             continue

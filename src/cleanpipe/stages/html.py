@@ -32,6 +32,18 @@ def _parser() -> str:
     return "lxml"
 
 
+def _page_url(soup: BeautifulSoup) -> str | None:
+    """The page's own address as it declares it: <link rel="canonical"> or <meta property="og:url">."""
+    for element, attribute in (
+        (soup.find("link", rel="canonical"), "href"),
+        (soup.find("meta", attrs={"property": "og:url"}), "content"),
+    ):
+        value = element.get(attribute) if isinstance(element, Tag) else None
+        if isinstance(value, str) and value.strip().startswith(("http://", "https://")):
+            return value.strip()
+    return None
+
+
 def html_to_blocks(text: str, doc: Document) -> list[Block]:
     from cleanpipe.stages.markup import _link_or_contents, _merge_text, best_image_url, parse_inline
 
@@ -39,6 +51,9 @@ def html_to_blocks(text: str, doc: Document) -> list[Block]:
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     if title:
         doc.metadata.setdefault("html_title", title)
+    url = _page_url(soup)
+    if url:
+        doc.metadata.setdefault("url", url)
     dropped: Counter[str] = Counter()
     for element in soup.find_all(list(DROPPED_ELEMENTS)):
         if isinstance(element, Tag) and element.parent is not None:

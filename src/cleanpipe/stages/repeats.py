@@ -12,6 +12,7 @@ from rapidfuzz import fuzz
 
 from cleanpipe.config import Config
 from cleanpipe.document import Document, Inline
+from cleanpipe.text import FUZZY_MAX_CHARS
 
 NAME = "repeats"
 
@@ -68,6 +69,8 @@ def _tandem_cut(text: str, config: Config) -> int | None:
         if gap and _SENTENCE_END.search(text[cut : cut + gap]):
             return None  # a gap holding a sentence end is text of its own, not a label
         first, second = text[cut - copy : cut], text[cut + gap :]
-        if first == second or fuzz.ratio(first, second, score_cutoff=config.dedup_threshold):
+        if first == second:
+            return cut
+        if copy <= FUZZY_MAX_CHARS and fuzz.ratio(first, second, score_cutoff=config.dedup_threshold):
             return cut
     return None
