@@ -58,6 +58,14 @@ _WIDGET_TAIL = (
 
 BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
     BoilerplateRule(
+        name="no-text",
+        pattern=r"^[^\p{L}\p{N}]+$",
+        description="a line of punctuation or symbols only, left where text was cut out",
+        example="。",
+        keeps=("第3章", "A"),
+        max_chars=40,
+    ),
+    BoilerplateRule(
         name="icp-licence",
         pattern=r"ICP\s*(?:备|證|证|備)\s*\d{5,}|ICP\s*(?:备案号|经营许可证|許可證|许可证号?)\s*[:：]?\s*\p{Han}?\s*\d{5,}",
         description="ICP licence number: site footer",

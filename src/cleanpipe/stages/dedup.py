@@ -26,6 +26,10 @@ _TEASER_LABEL = regex.compile(
     regex.IGNORECASE,
 )
 _MAX_ROUNDS = 4
+# A line this short, not ending a sentence, right above a removed copy is that copy's heading.
+_LABEL_LINE_MAX = 30
+_SENTENCE_ENDS = "。！？!?…；;，,"
+_LOWEST_RANK = 6
 _SHINGLE = 5
 # Keys at least this long index only the shingles of one class in _SAMPLE (see _shingles).
 _SAMPLE_FROM = 40
@@ -302,16 +306,26 @@ def _remove_repeat(doc: Document, index: int, earlier: int, score: float) -> Non
 
 
 def drop_empty_sections(doc: Document) -> None:
-    """Remove a heading whose section lost all its content to removals: it no longer heads anything."""
+    """Remove a heading whose section lost all its content to removals: it no longer heads anything.
+
+    A short label-like line that introduced a pasted copy ('…的选择' above the article again) counts as a
+    heading of the lowest rank when the copy right after it was removed as a repeat.
+    """
     blocks = doc.blocks
     for index in range(len(blocks) - 1, -1, -1):
         heading = blocks[index]
-        if not heading.kept or heading.kind != "heading":
+        if not heading.kept:
+            continue
+        if heading.kind == "heading":
+            level = heading.level
+        elif heading.kind == "paragraph" and _introduces_removed_copy(doc, index):
+            level = _LOWEST_RANK
+        else:
             continue
         lost_something = False
         has_content = False
         for block in blocks[index + 1 :]:
-            if block.kind == "heading" and block.kept and block.level <= heading.level:
+            if block.kind == "heading" and block.kept and block.level <= level:
                 break
             if block.kind == "title":
                 break
@@ -324,3 +338,11 @@ def drop_empty_sections(doc: Document) -> None:
                 index, stage=NAME, rule="empty-section", reason="heading left with nothing under it"
             )
 
+
+def _introduces_removed_copy(doc: Document, index: int) -> bool:
+    block = doc.blocks[index]
+    text = block.text.strip()
+    if not text or len(text) > _LABEL_LINE_MAX or text[-1] in _SENTENCE_ENDS or any(r.url for r in block.inlines):
+        return False
+    following = doc.blocks[index + 1] if index + 1 < len(doc.blocks) else None
+    return following is not None and (following.removed_by or "").split("/")[-1] in _REPEAT_RULES

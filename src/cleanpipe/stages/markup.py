@@ -45,6 +45,7 @@ _TOKEN = regex.compile(
     r"|(?P<escaped>\\[\\`*_{}\[\]()#+\-.!|<>~=&])",
     regex.IGNORECASE,
 )
+_BROKEN_URL = regex.compile(rf"(?:{_URLISH})\"")
 # Every alternative of _TOKEN needs one of these characters.
 _MARKUP_CHARS = regex.compile(r"[\[<\"\\]")
 _BROKEN_START = regex.compile(rf"(?:{_URLISH})\"{_ATTRS}\s*/?>|</a\s*>", regex.IGNORECASE)
@@ -153,6 +154,12 @@ def _consume(
     elif group("broken") is not None:
         return _consume_broken(match, text, doc, line, tags, runs)
     elif group("orphan") is not None:
+        inside = _BROKEN_URL.search(text, match.start(), match.end())
+        if inside is not None and inside.start() > match.start():
+            # 'label:/host.tld/path" target=…>' starts matching as an orphan at the colon; the broken tag
+            # starts at the URL, so keep the text before it and read on from there.
+            runs.append(Inline(text[match.start() : inside.start()]))
+            return inside.start()
         doc.record(
             stage=NAME,
             rule="orphan-fragment",
