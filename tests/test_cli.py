@@ -32,7 +32,8 @@ def test_run_writes_markdown_and_audit_for_every_page(tmp_path: Path) -> None:
     written = sorted(p.name for p in out.glob("*.md"))
     assert written == sorted(p.stem + ".md" for p in page_files)
     audit = [json.loads(line) for line in (out / "removed.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert {record["page"] for record in audit} >= {str(pages / "content_farm_qa.txt")}
+    assert {record["page"] for record in audit} >= {"content_farm_qa.txt"}
+    assert {record["source"] for record in audit} >= {str(pages / "content_farm_qa.txt")}
     assert all({"stage", "rule", "text", "reason"} <= record.keys() for record in audit)
     assert f"pages: {len(page_files)}" in result.output and "failed: 0" in result.output
     assert _digest(pages) == before, "inputs must never change"

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from cleanpipe import __version__
-from cleanpipe.config import Config, ConfigError
+from cleanpipe.config import Config, ConfigError, find_config
 from cleanpipe.document import CleanError
-from cleanpipe.executors.local import AUDIT_FILE, run_folder
+from cleanpipe.executors.local import AUDIT_FILE, RUN_FILE, BatchOptions, RunSummary, run_batch
+from cleanpipe.executors.lock import LockHeld
 from cleanpipe.explain import explain as explain_page
 from cleanpipe.io.files import InputError
 from cleanpipe.pipeline import clean
@@ -24,14 +29,11 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-EXIT_OK, EXIT_PAGES_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PAGES_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 
 
 def _load_config(path: Path | None) -> Config:
-    if path is None:
-        default = Path("cleanpipe.toml")
-        return Config.from_toml(default) if default.is_file() else Config()
-    return Config.from_toml(path)
+    return find_config(path)[0]
 
 
 def _fail_usage(message: str) -> None:
@@ -41,51 +43,149 @@ def _fail_usage(message: str) -> None:
 
 @app.command()
 def run(
-    inputs: list[Path] | None = typer.Argument(
-        None, help="Page files or folders (.txt, .md, .html, .htm). Default: data/raw"
+    inputs: list[str] | None = typer.Argument(
+        None,
+        help="Files, folders or glob patterns: pages (.txt .md .html .htm), JSONL/JSON dumps and WARC files, "
+        "optionally .gz or .zst compressed. Default: data/raw",
     ),
-    output: Path = typer.Option(Path("data/clean"), "--output", "-o", help="Folder for the Markdown and the audit."),
-    config_file: Path | None = typer.Option(None, "--config", "-c", help="A cleanpipe.toml file."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors and the last summary line."),
+    output: Path = typer.Option(Path("data/clean"), "--output", "-o", help="Folder for the outputs and the audit."),
+    config_file: Path | None = typer.Option(
+        None,
+        "--config",
+        "-c",
+        help="A config file. Default: ./cleanpipe.toml, else [tool.cleanpipe] in ./pyproject.toml.",
+    ),
+    workers: int = typer.Option(0, "--workers", "-w", help="Worker processes. Default (0): all cores."),
+    output_format: str = typer.Option(
+        "md", "--format", "-f", help="md: one Markdown file per page; jsonl: pages.jsonl; parquet: pages.parquet."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Clean every page again, even those unchanged since the last run."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors and the summary line."),
+    log_format: str = typer.Option("text", "--log-format", help="text, or json: one JSON object per line on stderr."),
 ) -> None:
-    """Clean every page under INPUTS into OUTPUT: one <name>.md per page, folders mirrored, and
-    removed.jsonl listing every removal with its rule and reason.
+    """Clean every page under INPUTS into OUTPUT, skipping pages unchanged since the last run.
 
-    Example: cleanpipe run data/raw -o data/clean
+    Writes one <name>.md per page (folders mirrored; records of dumps under a folder named after the dump),
+    or pages.jsonl / pages.parquet with --format; removed.jsonl, every removal with its rule and reason;
+    failed.jsonl, pages that failed and why; and run.json, what the run did.
 
-    Exit status: 0 all pages cleaned, 1 some pages failed (each named on stderr), 2 usage or config error.
+    Example: cleanpipe run data/raw -o data/clean --workers 2
+
+    Exit status: 0 every page cleaned; 1 some pages failed (named on stderr and in failed.jsonl), the rest
+    written; 2 usage or config error; 3 another run holds the lock on OUTPUT.
     """
+    if log_format not in ("text", "json"):
+        _fail_usage(f"--log-format must be text or json, not {log_format!r}")
     try:
-        config = _load_config(config_file)
-    except ConfigError as error:
+        config, _ = find_config(config_file)
+        options = BatchOptions(
+            tuple(inputs or ["data/raw"]),
+            output,
+            config,
+            workers=workers or os.cpu_count() or 1,
+            format=output_format,
+            force=force,
+        )
+    except (ConfigError, ValueError) as error:
         _fail_usage(str(error))
-    paths = inputs or [Path("data/raw")]
-
-    def report(page: str, message: str) -> None:
-        typer.echo(f"error: {message}", err=True)
-
-    def warn(page: str, message: str) -> None:
-        typer.echo(f"warning: {message}", err=True)
-
+    log = _Log(log_format, quiet, progress=not quiet and log_format == "text" and sys.stderr.isatty())
     try:
-        summary = run_folder(paths, output, config=config, on_error=report, on_warning=warn)
+        with log:
+            if log.progress is not None:
+                log.start(_count_pages(options))
+            summary = run_batch(options, on_event=log.event)
     except InputError as error:
         _fail_usage(str(error))
-    if not quiet:
-        kept = summary.chars_out
-        typer.echo(
-            f"pages: {summary.pages}  written: {summary.written}  failed: {summary.failed}"
-            f"  warnings: {summary.warnings}"
-        )
-        typer.echo(f"characters: {summary.chars_in:,} in, {kept:,} out (Markdown, with front matter)")
-        for stage in sorted(summary.removals):
-            typer.echo(
-                f"  {stage:<12} {summary.removals[stage]:>6} removals  {summary.removed_chars[stage]:>10,} chars"
-            )
-        typer.echo(f"audit: {output / AUDIT_FILE}")
-    rate = summary.pages / summary.seconds if summary.seconds else 0.0
-    typer.echo(f"done in {summary.seconds:.2f}s ({rate:.0f} pages/s)")
+    except LockHeld as error:
+        log.message("error", str(error))
+        raise typer.Exit(EXIT_LOCKED) from error
+    log.summary(summary, options)
     raise typer.Exit(EXIT_PAGES_FAILED if summary.failed else EXIT_OK)
+
+
+def _count_pages(options: BatchOptions) -> int:
+    """Pages to expect, for the progress bar's ETA: one quick pass of the readers."""
+    from cleanpipe.io.readers import ReadOptions, iter_pages
+
+    fields = dict(options.config.input)
+    return sum(1 for _ in iter_pages(list(options.inputs), ReadOptions(**fields, exclude=options.output)))
+
+
+class _Log:
+    """Where a run's messages go: plain lines or JSON lines on stderr, and a progress bar on a terminal."""
+
+    def __init__(self, log_format: str, quiet: bool, *, progress: bool) -> None:
+        self.json = log_format == "json"
+        self.quiet = quiet
+        self.progress: Any = None
+        self._task: Any = None
+        if progress:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(
+                TextColumn("cleaning"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]} pages/s"),
+                TimeRemainingColumn(),
+                transient=True,
+            )
+        self._started = time.perf_counter()
+
+    def __enter__(self) -> _Log:
+        if self.progress is not None:
+            self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(None, None, None)
+
+    def start(self, total: int) -> None:
+        self._task = self.progress.add_task("pages", total=total, rate="0")
+
+    def event(self, kind: str, data: dict[str, Any]) -> None:
+        if kind == "progress":
+            if self._task is not None:
+                rate = data["done"] / max(time.perf_counter() - self._started, 1e-9)
+                self.progress.update(self._task, completed=data["done"], rate=f"{rate:.0f}")
+        elif kind == "error":
+            self.message(
+                "error",
+                f"{data['source']}: {data['error']}" + (f" (stage {data['stage']})" if data["stage"] else ""),
+                data,
+            )
+        elif kind == "warning":
+            self.message("warning", f"{data['source']}: {data['message']}", data)
+
+    def message(self, level: str, text: str, data: dict[str, Any] | None = None) -> None:
+        if self.json:
+            typer.echo(json.dumps({"level": level, "message": text, **(data or {})}, ensure_ascii=False), err=True)
+        elif self.progress is not None:
+            self.progress.console.print(f"{level}: {text}", markup=False, highlight=False)
+        else:
+            typer.echo(f"{level}: {text}", err=True)
+
+    def summary(self, summary: RunSummary, options: BatchOptions) -> None:
+        rate = (summary.written + summary.skipped) / summary.seconds if summary.seconds else 0.0
+        if self.json:
+            record = {"level": "info", "message": "run finished", **summary.to_json(options)}
+            typer.echo(json.dumps(record, ensure_ascii=False), err=True)
+            return
+        if not self.quiet:
+            typer.echo(
+                f"pages: {summary.pages}  written: {summary.written}  skipped: {summary.skipped}  "
+                f"failed: {summary.failed}  warnings: {summary.warnings}"
+            )
+            typer.echo(f"characters: {summary.chars_in:,} in, {summary.chars_out:,} out (Markdown, with front matter)")
+            for stage in sorted(summary.removals):
+                typer.echo(
+                    f"  {stage:<12} {summary.removals[stage]:>6} removals  {summary.removed_chars[stage]:>10,} chars"
+                )
+            typer.echo(f"audit: {options.output / AUDIT_FILE}  run: {options.output / RUN_FILE}")
+        typer.echo(f"done in {summary.seconds:.2f}s ({rate:.0f} pages/s)")
 
 
 @app.command()
@@ -96,7 +196,7 @@ def explain(
 ) -> None:
     """Show one page with each removed part marked and the rule that removed it.
 
-    Example: cleanpipe explain data/raw/seed_content_farm.txt | less -R
+    Example: cleanpipe explain data/raw/content_farm_qa.txt | less -R
     """
     try:
         config = _load_config(config_file)
@@ -130,6 +230,26 @@ def rules(
     for rule in active_rules(config):
         footer = " [footer]" if rule.footer else ""
         typer.echo(f"{rule.name:<24}{rule.description}{footer}")
+
+
+config_app = typer.Typer(help="Show the configuration in force.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+def config_show(
+    config_file: Path | None = typer.Option(None, "--config", "-c", help="A config file (default: as run finds it)."),
+) -> None:
+    """Print the effective configuration as TOML, saying where it came from.
+
+    Example: cleanpipe config show --config cleanpipe.toml
+    """
+    try:
+        config, origin = find_config(config_file)
+    except ConfigError as error:
+        _fail_usage(str(error))
+    typer.echo(f"# effective configuration, from {origin}")
+    typer.echo(config.to_toml(), nl=False)
 
 
 @app.command()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cleanpipe.rules.boilerplate import BoilerplateRule
 
@@ -34,32 +37,103 @@ class Config:
     # boilerplate: rules added by the user, and names of built-in rules to switch off.
     extra_rules: tuple[BoilerplateRule, ...] = ()
     disabled_rules: frozenset[str] = field(default_factory=frozenset)
+    # Per-site settings, keyed by domain ('example.com' also covers 'news.example.com'): each is the
+    # whole configuration for that site's pages, the base settings with the site's table applied.
+    sites: tuple[tuple[str, Config], ...] = ()
+    # Which JSON fields hold a record's text, html, id, url and title (readers' defaults when empty).
+    input: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
-    def from_mapping(cls, data: dict[str, Any], *, origin: str = "config") -> Config:
+    def from_mapping(cls, data: dict[str, Any], *, origin: str = "config", base: Config | None = None) -> Config:
         known = {f.name: f for f in fields(cls)}
         values: dict[str, Any] = {}
+        start = base or cls()
         for key, value in data.items():
             if key == "rules":
-                values["extra_rules"] = tuple(_rule_from_mapping(item, origin, n) for n, item in enumerate(value))
+                if not isinstance(value, list):
+                    raise ConfigError(f"{origin}: 'rules' must be an array of tables ([[rules]])")
+                rules = tuple(_rule_from_mapping(item, origin, n) for n, item in enumerate(value))
+                values["extra_rules"] = start.extra_rules + rules
                 continue
-            if key not in known or key == "extra_rules":
+            if key == "sites" and base is None:
+                values["sites"] = _sites_from_mapping(value, origin, data)
+                continue
+            if key == "input" and base is None:
+                values["input"] = _input_from_mapping(value, origin)
+                continue
+            if key not in known or key in ("extra_rules", "sites", "input"):
                 raise ConfigError(f"{origin}: unknown key {key!r}")
             default = getattr(cls(), key)
             if key == "disabled_rules":
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise ConfigError(f"{origin}: {key!r} must be a list of rule names")
-                values[key] = frozenset(value)
+                values[key] = start.disabled_rules | frozenset(value)
                 continue
             if isinstance(default, bool) or not isinstance(value, (int, float)) or isinstance(value, bool):
                 raise ConfigError(f"{origin}: {key!r} must be a number, got {value!r}")
             if value < 0:
                 raise ConfigError(f"{origin}: {key!r} must not be negative, got {value!r}")
             values[key] = type(default)(value)
-        config = replace(cls(), **values)
+        config = replace(start, **values)
         if not 0 <= config.dedup_threshold <= 100:
             raise ConfigError(f"{origin}: 'dedup_threshold' must be between 0 and 100")
         return config
+
+    def for_url(self, url: str | None) -> Config:
+        """The settings for one page: its site's, when a site table names its domain, else these."""
+        if not self.sites or not url:
+            return self
+        host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+        best: tuple[int, Config] | None = None
+        for domain, site_config in self.sites:
+            if host == domain or host.endswith("." + domain):
+                if best is None or len(domain) > best[0]:
+                    best = (len(domain), site_config)
+        return best[1] if best else self
+
+    def digest(self) -> str:
+        """A hash of everything that changes output: two configs with equal digests clean alike."""
+        return hashlib.sha256(json.dumps(self.to_mapping(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    def to_toml(self) -> str:
+        """The settings as a cleanpipe.toml that from_toml reads back to equal settings."""
+        data = self.to_mapping()
+        base = {k: v for k, v in data.items() if k not in ("sites", "input", "rules")}
+        lines = [f"{key} = {_toml_value(value)}" for key, value in base.items()]
+        for key, names in data["input"].items():
+            lines += ["", "[input]"] if key == next(iter(data["input"])) else []
+            lines.append(f"{key} = {_toml_value(names)}")
+        for rule in data["rules"]:
+            lines += ["", "[[rules]]", *(f"{k} = {_toml_value(v)}" for k, v in rule.items())]
+        for domain, site in data["sites"].items():
+            changed = {k: v for k, v in site.items() if k not in ("sites", "input", "rules") and v != base[k]}
+            if "disabled_rules" in changed:
+                changed["disabled_rules"] = sorted(set(site["disabled_rules"]) - set(base["disabled_rules"]))
+            lines += ["", f"[sites.{_toml_value(domain)}]", *(f"{k} = {_toml_value(v)}" for k, v in changed.items())]
+            for rule in site["rules"][len(data["rules"]) :]:
+                lines += [
+                    "",
+                    f"[[sites.{_toml_value(domain)}.rules]]",
+                    *(f"{k} = {_toml_value(v)}" for k, v in rule.items()),
+                ]
+        return "\n".join(lines) + "\n"
+
+    def to_mapping(self) -> dict[str, Any]:
+        """The settings as plain data, in the shape from_mapping reads (rules under 'rules')."""
+        data: dict[str, Any] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name == "extra_rules":
+                data["rules"] = [{k: v for k, v in asdict(rule).items() if v not in ((), "")} for rule in value]
+            elif item.name == "disabled_rules":
+                data[item.name] = sorted(value)
+            elif item.name == "sites":
+                data[item.name] = {domain: site.to_mapping() for domain, site in value}
+            elif item.name == "input":
+                data[item.name] = {key: list(names) for key, names in value}
+            else:
+                data[item.name] = value
+        return data
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Config:
@@ -67,8 +141,69 @@ class Config:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise ConfigError(f"{path}: cannot read config: {error}") from error
-        section = data.get("tool", {}).get("cleanpipe", data) if Path(path).name == "pyproject.toml" else data
+        section = data.get("tool", {}).get("cleanpipe", {}) if Path(path).name == "pyproject.toml" else data
         return cls.from_mapping(section, origin=str(path))
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+INPUT_KEYS = ("text_fields", "html_fields", "id_fields", "url_fields", "title_fields")
+
+
+def _sites_from_mapping(value: Any, origin: str, data: dict[str, Any]) -> tuple[tuple[str, Config], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{origin}: 'sites' must be a table of domains ([sites.\"example.com\"])")
+    # A site's settings start from the base settings of the same file, whatever the key order.
+    shared = Config.from_mapping({k: v for k, v in data.items() if k not in ("sites", "input")}, origin=origin)
+    sites = []
+    for domain, table in sorted(value.items()):
+        where = f"{origin}: sites.{domain}"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where} must be a table")
+        if "sites" in table or "input" in table:
+            raise ConfigError(f"{where}: unknown key {'sites' if 'sites' in table else 'input'!r}")
+        sites.append((domain.lower().lstrip("."), Config.from_mapping(table, origin=where, base=shared)))
+    return tuple(sites)
+
+
+def _input_from_mapping(value: Any, origin: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{origin}: 'input' must be a table")
+    found = []
+    for key, names in sorted(value.items()):
+        if key not in INPUT_KEYS:
+            raise ConfigError(f"{origin}: input: unknown key {key!r} (known: {', '.join(INPUT_KEYS)})")
+        if not isinstance(names, list) or not names or not all(isinstance(name, str) and name for name in names):
+            raise ConfigError(f"{origin}: input.{key} must be a non-empty list of field names")
+        found.append((key, tuple(names)))
+    return tuple(found)
+
+
+def find_config(explicit: Path | None, folder: Path | None = None) -> tuple[Config, str]:
+    """The configuration in force and where it came from: --config, else ./cleanpipe.toml, else the
+    [tool.cleanpipe] table of ./pyproject.toml, else the defaults."""
+    if explicit is not None:
+        return Config.from_toml(explicit), str(explicit)
+    here = folder or Path.cwd()
+    if (here / "cleanpipe.toml").is_file():
+        return Config.from_toml(here / "cleanpipe.toml"), str(here / "cleanpipe.toml")
+    pyproject = here / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            has_table = "cleanpipe" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{pyproject}: cannot read config: {error}") from error
+        if has_table:
+            return Config.from_toml(pyproject), f"{pyproject} [tool.cleanpipe]"
+    return Config(), "defaults"
 
 
 def _rule_from_mapping(item: Any, origin: str, number: int) -> BoilerplateRule:

@@ -138,8 +138,9 @@ class Pipeline:
         source: str | None = None,
         config: Config | None = None,
         metadata: dict[str, Any] | None = None,
+        html: bool = False,
     ) -> CleanResult:
-        doc = Document(original=page, id=stable_id(page), source=source, metadata=dict(metadata or {}))
+        doc = Document(original=page, id=stable_id(page), source=source, metadata=dict(metadata or {}), is_html=html)
         doc = self.run(doc, config)
         timings = doc.metadata.pop("_timings", {})
         public = {k: v for k, v in doc.metadata.items() if not k.startswith("_")}
@@ -159,6 +160,10 @@ def clean(
     source: str | None = None,
     config: Config | None = None,
     metadata: dict[str, Any] | None = None,
+    html: bool = False,
 ) -> CleanResult:
-    """Clean one page (text or bytes) with the default pipeline. Pure: no files, no state, thread-safe."""
-    return Pipeline().clean(page, source=source, config=config, metadata=metadata)
+    """Clean one page (text or bytes) with the default pipeline. Pure: no files, no state, thread-safe.
+
+    `metadata` (url, title, …) is what the caller already knows of the page; `html` says the page is
+    HTML when neither its source name nor its start shows it."""
+    return Pipeline().clean(page, source=source, config=config, metadata=metadata, html=html)

@@ -1,41 +1,402 @@
-"""The local executor: clean every page under some inputs into an output folder, one page at a time.
+"""The local executor: clean every page under some inputs into an output folder, as a batch job.
 
-A page that fails is reported (with its path and the problem) and the rest of the batch goes on. The
-audit of every removal goes to `removed.jsonl` in the output folder. Inputs are only ever read.
+- Streams: pages are read one at a time and cleaned in shards by a pool of processes, with a bounded
+  number of shards in flight, so memory does not grow with the corpus.
+- Incremental: a page whose input, config digest and cleanpipe version are unchanged since it was last
+  cleaned is skipped (state in OUT/.cleanpipe/state.sqlite); --force redoes all.
+- Safe to kill: every output is written to OUT/.cleanpipe/tmp and renamed into place; the state commits
+  shard by shard; the next run clears the temporary folder and redoes what was not committed.
+- Locked: one run per output folder at a time (executors/lock.py).
+- Deterministic: outputs and the audit are the same, byte for byte, whatever the number of workers.
+
+Writes OUT/<page>.md (or OUT/pages.jsonl / OUT/pages.parquet), OUT/removed.jsonl (the audit of every
+removal, in input order), OUT/failed.jsonl (pages that failed this run, with the stage and the problem)
+and OUT/run.json (what this run did). Inputs are only ever read.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
 import time
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
+from cleanpipe import __version__
 from cleanpipe.config import Config
 from cleanpipe.document import CleanError
-from cleanpipe.io.files import PageFile, discover, output_names, write_atomic
+from cleanpipe.executors.lock import OutputLock
+from cleanpipe.executors.state import State
+from cleanpipe.io.files import write_atomic
+from cleanpipe.io.readers import ReadOptions, iter_pages
+from cleanpipe.io.records import PageRecord, ReadFailure
+from cleanpipe.io.writers import CORPUS_FILES, FORMATS, page_record, write_jsonl, write_parquet
 from cleanpipe.pipeline import Pipeline
 
 AUDIT_FILE = "removed.jsonl"
+FAILED_FILE = "failed.jsonl"
+RUN_FILE = "run.json"
+STATE_DIR = ".cleanpipe"
+# Pages per task sent to a worker: large enough to amortise the process hop, small enough to keep the
+# pool busy and memory low.
+SHARD_SIZE = 32
+# Skipped pages are marked in the state this many at a time.
+_SEEN_BATCH = 2000
+
+Event = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    inputs: tuple[str | Path, ...]
+    output: Path
+    config: Config = field(default_factory=Config)
+    workers: int = 1
+    format: str = "md"
+    force: bool = False
+    shard_size: int = SHARD_SIZE
+
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS:
+            raise ValueError(f"--format must be one of {', '.join(FORMATS)}, not {self.format!r}")
+        if self.workers < 1:
+            raise ValueError("--workers must be at least 1")
 
 
 @dataclass
 class RunSummary:
     pages: int = 0
     written: int = 0
-    failures: list[tuple[str, str]] = field(default_factory=list)
+    skipped: int = 0
+    failures: list[dict[str, str]] = field(default_factory=list)
     warnings: int = 0
     chars_in: int = 0
     chars_out: int = 0
-    removed_chars: Counter[str] = field(default_factory=Counter)
     removals: Counter[str] = field(default_factory=Counter)
+    removed_chars: Counter[str] = field(default_factory=Counter)
+    removed_chars_by_rule: Counter[str] = field(default_factory=Counter)
+    stage_seconds: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    config_hash: str = ""
+    run: int = 0
+    lock_taken_over: dict[str, object] | None = None
 
     @property
     def failed(self) -> int:
         return len(self.failures)
+
+    def to_json(self, options: BatchOptions) -> dict[str, Any]:
+        return {
+            "cleanpipe_version": __version__,
+            "config_hash": self.config_hash,
+            "run": self.run,
+            "inputs": [str(item) for item in options.inputs],
+            "output": str(options.output),
+            "format": options.format,
+            "workers": options.workers,
+            "force": options.force,
+            "pages": {"read": self.pages, "written": self.written, "skipped": self.skipped, "failed": self.failed},
+            "warnings": self.warnings,
+            "chars": {"in": self.chars_in, "out": self.chars_out},
+            "removals_per_stage": dict(sorted(self.removals.items())),
+            "chars_removed_per_stage": dict(sorted(self.removed_chars.items())),
+            "chars_removed_per_rule": dict(sorted(self.removed_chars_by_rule.items())),
+            "seconds_per_stage": {k: round(v, 3) for k, v in sorted(self.stage_seconds.items())},
+            "seconds": round(self.seconds, 3),
+            "lock_taken_over_from": self.lock_taken_over,
+        }
+
+
+@dataclass(frozen=True)
+class _Task:
+    pages: list[tuple[int, PageRecord, str]]
+    output: str
+    temporary: str
+    format: str
+    config: Config
+    pipeline: Pipeline | None
+
+
+@dataclass
+class _Outcome:
+    seq: int
+    id: str
+    source: str
+    input_hash: str
+    output: str = ""
+    problem: str = ""
+    stage: str = ""
+    audit: str = ""
+    record: str | None = None
+    chars_in: int = 0
+    chars_out: int = 0
+    removals: Counter[str] = field(default_factory=Counter)
+    removed_chars: Counter[str] = field(default_factory=Counter)
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def run_batch(options: BatchOptions, *, pipeline: Pipeline | None = None, on_event: Event | None = None) -> RunSummary:
+    """Run the batch described by `options`. Raises LockHeld when another run holds the output folder."""
+    emit = on_event or (lambda kind, data: None)
+    output = options.output
+    output.mkdir(parents=True, exist_ok=True)
+    state_dir = output / STATE_DIR
+    with OutputLock(state_dir / "lock") as lock:
+        temporary = state_dir / "tmp"
+        shutil.rmtree(temporary, ignore_errors=True)  # a killed run's half-written files
+        temporary.mkdir(parents=True)
+        state = State(state_dir / "state.sqlite")
+        try:
+            summary = _run_locked(options, state, temporary, pipeline, emit)
+        finally:
+            state.close()
+        summary.lock_taken_over = lock.took_over
+        write_atomic(output / RUN_FILE, json.dumps(summary.to_json(options), ensure_ascii=False, indent=2) + "\n")
+        shutil.rmtree(temporary, ignore_errors=True)
+    return summary
+
+
+def _run_locked(
+    options: BatchOptions, state: State, temporary: Path, pipeline: Pipeline | None, emit: Event
+) -> RunSummary:
+    started = time.perf_counter()
+    summary = RunSummary(config_hash=_config_hash(options))
+    run = summary.run = state.begin_run(time.time())
+    read_options = _read_options(options)
+    layout = hashlib.sha256()
+    seen: list[tuple[int, int, str]] = []
+    processed = 0
+    pool = _pool(options.workers)
+    pending: deque[Future[list[_Outcome]]] = deque()
+    shard: list[tuple[int, PageRecord, str]] = []
+    try:
+        for seq, item in enumerate(iter_pages(list(options.inputs), read_options), start=1):
+            if isinstance(item, ReadFailure):
+                _fail(summary, emit, item.id, item.source, "read", item.problem)
+                continue
+            summary.pages += 1
+            input_hash = _input_hash(item)
+            layout.update(f"{item.id}\0{item.output}\n".encode())
+            if _unchanged(options, state, item, input_hash, summary.config_hash):
+                seen.append((run, seq, item.id))
+                summary.skipped += 1
+                if len(seen) >= _SEEN_BATCH:
+                    state.mark_seen(seen)
+                    seen.clear()
+                    emit("progress", {"done": summary.written + summary.skipped + summary.failed})
+                continue
+            shard.append((seq, item, input_hash))
+            processed += 1
+            if len(shard) >= options.shard_size:
+                pending.append(_submit(pool, _task(options, shard, temporary, pipeline)))
+                shard = []
+            # Finished shards are committed as soon as they are at the head of the queue, so a killed run
+            # loses little; a full queue waits for its oldest shard, which bounds memory.
+            while pending and (pending[0].done() or len(pending) > 2 * options.workers):
+                _collect(pending.popleft().result(), options, state, run, summary, emit)
+        if shard:
+            pending.append(_submit(pool, _task(options, shard, temporary, pipeline)))
+        while pending:
+            _collect(pending.popleft().result(), options, state, run, summary, emit)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    state.mark_seen(seen)
+    digest = layout.hexdigest()
+    if processed or summary.failures or state.last_finished_layout(run) != digest or not _final_files_exist(options):
+        _write_final_files(options, state, run, temporary)
+    _write_failures(options.output, summary.failures)
+    state.finish_run(run, time.time(), digest)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _read_options(options: BatchOptions) -> ReadOptions:
+    fields = dict(options.config.input)
+    return ReadOptions(**fields, exclude=options.output)
+
+
+def _config_hash(options: BatchOptions) -> str:
+    """What the outputs depend on besides the input: the settings and the output format."""
+    return hashlib.sha256(f"{options.config.digest()}\0{options.format}".encode()).hexdigest()[:16]
+
+
+def _input_hash(record: PageRecord) -> str:
+    digest = hashlib.sha256(
+        record.data.encode("utf-8", "surrogatepass") if isinstance(record.data, str) else record.data
+    )
+    digest.update(json.dumps([record.url, record.title, record.html, str(record.output)], ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def _unchanged(options: BatchOptions, state: State, record: PageRecord, input_hash: str, config_hash: str) -> bool:
+    if options.force:
+        return False
+    done = state.done(record.id)
+    if done is None or (done.input_hash, done.config_hash, done.version) != (input_hash, config_hash, __version__):
+        return False
+    return options.format != "md" or (options.output / done.output).is_file()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor | None:
+    if workers <= 1:
+        return None
+    # forkserver: workers start from a clean process, not a copy of one that may run a progress thread.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver"))
+
+
+def _task(
+    options: BatchOptions, shard: list[tuple[int, PageRecord, str]], temporary: Path, pipeline: Pipeline | None
+) -> _Task:
+    return _Task(list(shard), str(options.output), str(temporary), options.format, options.config, pipeline)
+
+
+def _submit(pool: ProcessPoolExecutor | None, task: _Task) -> Future[list[_Outcome]]:
+    if pool is not None:
+        return pool.submit(clean_shard, task)
+    future: Future[list[_Outcome]] = Future()
+    future.set_result(clean_shard(task))
+    return future
+
+
+def clean_shard(task: _Task) -> list[_Outcome]:
+    """Clean one shard of pages (in a worker process, or in this one for --workers 1)."""
+    pipeline = task.pipeline or Pipeline()
+    return [_clean_page(seq, record, input_hash, task, pipeline) for seq, record, input_hash in task.pages]
+
+
+def _clean_page(seq: int, record: PageRecord, input_hash: str, task: _Task, pipeline: Pipeline) -> _Outcome:
+    outcome = _Outcome(seq=seq, id=record.id, source=record.source, input_hash=input_hash)
+    name = str(record.output) + ".md"
+    target = Path(task.output) / name
+    try:
+        if task.format == "md" and target.exists() and Path(record.source).exists() and target.samefile(record.source):
+            raise CleanError(record.source, f"output {target} would overwrite an input; choose another -o")
+        metadata = {key: value for key, value in (("url", record.url), ("title", record.title)) if value}
+        metadata.update(record.metadata)
+        result = pipeline.clean(
+            record.data,
+            source=record.source,
+            config=task.config.for_url(record.url),
+            metadata=metadata,
+            html=record.html,
+        )
+    except CleanError as error:
+        outcome.problem, outcome.stage = error.problem, error.stage or ""
+        return outcome
+    if task.format == "md":
+        write_atomic(target, result.markdown, temporary_folder=Path(task.temporary))
+    else:
+        removed_counts = Counter(removal.stage for removal in result.removals)
+        outcome.record = json.dumps(
+            page_record(
+                record.id, record.source, result.markdown, result.metadata, dict(sorted(removed_counts.items()))
+            ),
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+    outcome.output = name
+    lines = []
+    for removal in result.removals:
+        outcome.removals[removal.stage] += 1
+        outcome.removed_chars[f"{removal.stage}/{removal.rule}"] += len(removal.text)
+        entry = {"page": record.id, "source": record.source, "output": name, **removal.to_dict()}
+        lines.append(json.dumps(entry, ensure_ascii=False) + "\n")
+    outcome.audit = "".join(lines)
+    document = result.document
+    outcome.chars_in = len(document.text) if document else 0
+    outcome.chars_out = len(result.markdown)
+    outcome.timings = result.timings
+    outcome.warnings = result.warnings
+    return outcome
+
+
+def _collect(
+    outcomes: list[_Outcome], options: BatchOptions, state: State, run: int, summary: RunSummary, emit: Event
+) -> None:
+    rows = []
+    failed = []
+    for outcome in outcomes:
+        for warning in outcome.warnings:
+            summary.warnings += 1
+            emit("warning", {"page": outcome.id, "source": outcome.source, "message": warning})
+        if outcome.problem:
+            failed.append(outcome.id)
+            _fail(summary, emit, outcome.id, outcome.source, outcome.stage, outcome.problem)
+            continue
+        if state.output_taken(outcome.output, outcome.id, run):
+            failed.append(outcome.id)
+            _fail(
+                summary,
+                emit,
+                outcome.id,
+                outcome.source,
+                "write",
+                f"output {outcome.output} is written by another page",
+            )
+            continue
+        summary.written += 1
+        summary.chars_in += outcome.chars_in
+        summary.chars_out += outcome.chars_out
+        summary.removals.update(outcome.removals)
+        summary.removed_chars_by_rule.update(outcome.removed_chars)
+        for key, chars in outcome.removed_chars.items():
+            summary.removed_chars[key.split("/", 1)[0]] += chars
+        summary.stage_seconds.update(outcome.timings)
+        rows.append(
+            (
+                outcome.id,
+                outcome.input_hash,
+                summary.config_hash,
+                __version__,
+                outcome.output,
+                run,
+                outcome.seq,
+                outcome.audit,
+                outcome.record,
+            )
+        )
+    state.save(rows)
+    state.forget(failed)
+    emit("progress", {"done": summary.written + summary.skipped + summary.failed})
+
+
+def _fail(summary: RunSummary, emit: Event, page_id: str, source: str, stage: str, problem: str) -> None:
+    failure = {"page": page_id, "source": source, "stage": stage, "error": problem}
+    summary.failures.append(failure)
+    emit("error", failure)
+
+
+def _final_files_exist(options: BatchOptions) -> bool:
+    files = [AUDIT_FILE] + ([CORPUS_FILES[options.format]] if options.format in CORPUS_FILES else [])
+    return all((options.output / name).is_file() for name in files)
+
+
+def _write_final_files(options: BatchOptions, state: State, run: int, temporary: Path) -> None:
+    """removed.jsonl (and pages.jsonl / pages.parquet) for every page of this run, in input order,
+    rebuilt from the state so pages skipped as unchanged keep their lines."""
+    audit_temporary = temporary / AUDIT_FILE
+    with audit_temporary.open("w", encoding="utf-8") as stream:
+        for _, audit, _ in state.this_run(run):
+            stream.write(audit)
+    os.replace(audit_temporary, options.output / AUDIT_FILE)
+    if options.format in CORPUS_FILES:
+        name = CORPUS_FILES[options.format]
+        records = (json.loads(record) for _, _, record in state.this_run(run) if record)
+        writer = write_jsonl if options.format == "jsonl" else write_parquet
+        writer(records, options.output / name, temporary / name)
+
+
+def _write_failures(output: Path, failures: Iterable[dict[str, str]]) -> None:
+    write_atomic(output / FAILED_FILE, "".join(json.dumps(failure, ensure_ascii=False) + "\n" for failure in failures))
 
 
 def run_folder(
@@ -46,55 +407,15 @@ def run_folder(
     pipeline: Pipeline | None = None,
     on_error: Callable[[str, str], None] | None = None,
     on_warning: Callable[[str, str], None] | None = None,
+    workers: int = 1,
 ) -> RunSummary:
-    config = config or Config()
-    pipeline = pipeline or Pipeline()
-    started = time.perf_counter()
-    pages = list(discover(inputs, exclude=output))
-    names = output_names(pages)
-    input_paths = {page.path.resolve() for page in pages}
-    summary = RunSummary(pages=len(pages))
-    audit: list[str] = []
-    resolved_output = output.resolve()
-    for page in pages:
-        target = output / names[page.path]
-        try:
-            if resolved_output / names[page.path] in input_paths:
-                raise CleanError(str(page.path), f"output {target} would overwrite an input; choose another -o")
-            warnings = _clean_one(page, target, pipeline, config, summary, audit)
-            for warning in warnings:
-                summary.warnings += 1
-                if on_warning:
-                    on_warning(str(page.path), f"{page.path}: {warning}")
-        except CleanError as error:
-            summary.failures.append((str(page.path), error.problem))
-            if on_error:
-                on_error(str(page.path), str(error))
-        except OSError as error:
-            summary.failures.append((str(page.path), str(error)))
-            if on_error:
-                on_error(str(page.path), f"{page.path}: {error}")
-    output.mkdir(parents=True, exist_ok=True)
-    write_atomic(output / AUDIT_FILE, "".join(audit))
-    summary.seconds = time.perf_counter() - started
-    return summary
+    """Clean the pages under `inputs` into `output` with one worker: the simple form of run_batch."""
 
+    def relay(kind: str, data: dict[str, Any]) -> None:
+        if kind == "error" and on_error:
+            on_error(data["source"], f"{data['source']}: {data['error']}")
+        elif kind == "warning" and on_warning:
+            on_warning(data["source"], f"{data['source']}: {data['message']}")
 
-def _clean_one(
-    page: PageFile, target: Path, pipeline: Pipeline, config: Config, summary: RunSummary, audit: list[str]
-) -> list[str]:
-    """Clean one page into `target`; returns the page's warnings (undecodable bytes and the like)."""
-    raw = page.path.read_bytes()
-    result = pipeline.clean(raw, source=str(page.path), config=config)
-    write_atomic(target, result.markdown)
-    summary.written += 1
-    document = result.document
-    summary.chars_in += len(document.text) if document else len(raw)
-    summary.chars_out += len(result.markdown)
-    for stage, chars in result.removed_chars().items():
-        summary.removed_chars[stage] += chars
-    for removal in result.removals:
-        summary.removals[removal.stage] += 1
-        record = {"page": str(page.path), "output": str(target), **removal.to_dict()}
-        audit.append(json.dumps(record, ensure_ascii=False) + "\n")
-    return result.warnings
+    options = BatchOptions(tuple(inputs), output, config or Config(), workers=workers)
+    return run_batch(options, pipeline=pipeline, on_event=relay)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -54,20 +55,29 @@ def output_names(pages: list[PageFile]) -> dict[Path, Path]:
     return names
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it into place: readers never see half a file."""
+def write_atomic(path: Path, data: str | bytes, *, temporary_folder: Path | None = None) -> None:
+    """Write to a temporary file, then rename it into place: readers never see half a file.
+
+    The temporary file sits beside `path`, or in `temporary_folder` (on the same file system) when the
+    caller wants every unfinished file in one place to clear after a crash.
+    """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     # One writer per process and path at a time, so the process id makes the temporary name unique.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    except FileNotFoundError:
+    name = f".{path.name}.{os.getpid()}.tmp"
+    if temporary_folder is not None:
+        name = f"{hashlib.sha1(str(path).encode()).hexdigest()[:16]}.{os.getpid()}.tmp"
+    temporary = (temporary_folder or path.parent) / name
+    if temporary_folder is None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
-        os.replace(temporary, path)
+        try:
+            os.replace(temporary, path)
+        except FileNotFoundError:  # the output's folder does not exist yet
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

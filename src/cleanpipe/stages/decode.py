@@ -68,6 +68,16 @@ def _decode_bytes(doc: Document, raw: bytes) -> str:
         if raw.startswith(bom):
             doc.metadata.setdefault("encoding", encoding.replace("_", "-"))
             return _decode_reporting(doc, raw[len(bom) :], encoding)
+    declared = doc.metadata.get("charset")
+    if isinstance(declared, str) and declared.strip():
+        # A charset the page's server declared (a WARC response's Content-Type) is trusted when the bytes
+        # decode with it; otherwise it was wrong, and detection decides.
+        try:
+            text = raw.decode(_codec_name(declared))
+            doc.metadata.setdefault("encoding", _codec_name(declared).replace("_", "-"))
+            return text
+        except (LookupError, UnicodeDecodeError):
+            pass
     try:
         text = raw.decode("utf-8")
         doc.metadata.setdefault("encoding", "utf-8")
@@ -77,6 +87,12 @@ def _decode_bytes(doc: Document, raw: bytes) -> str:
     encoding = detect_encoding(raw)
     doc.metadata.setdefault("encoding", encoding.replace("_", "-"))
     return _decode_reporting(doc, raw, encoding)
+
+
+def _codec_name(declared: str) -> str:
+    """Python's codec for a declared charset; GB2312 and GBK labels read as their superset GB18030."""
+    name = codecs.lookup(declared.strip().strip("\"'")).name
+    return "gb18030" if name in ("gb2312", "gbk") else name
 
 
 def detect_encoding(raw: bytes) -> str:

@@ -59,7 +59,7 @@ _HTML_BLOCK_CLOSE = regex.compile(r"</(?:p|div|li|h[1-6]|td|article|section)\s*>
 
 
 def repair_markup(doc: Document, config: Config) -> Document:
-    if looks_like_html(doc.text, doc.source):
+    if doc.is_html or looks_like_html(doc.text, doc.source):
         from cleanpipe.stages.html import html_to_blocks
 
         doc.is_html = True

@@ -21,7 +21,7 @@ NAME = "render"
 # Front matter keys in the order they are written; any other key follows, sorted.
 FRONT_MATTER_ORDER = ("title", "date", "author", "source", "url", "views")
 # Keys used inside the pipeline that are not written.
-_INTERNAL = ("encoding", "html_title", "removed")
+_INTERNAL = ("encoding", "charset", "html_title", "removed")
 
 _ALWAYS = regex.compile(r"[\\`*]")
 _UNDERSCORE = regex.compile(r"(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])")

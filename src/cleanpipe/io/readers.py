@@ -1,0 +1,793 @@
+"""Read pages from files, folders and glob patterns: page files, JSON Lines, JSON and WARC, each container
+optionally compressed with gzip or zstandard.
+
+`iter_pages` streams: it yields one PageRecord (or ReadFailure) at a time in a stable order (folders walked
+in sorted order, records in file order), and holds at most one record, one `.json` document or one WARC
+body in memory. Input that cannot be read becomes a ReadFailure and reading goes on; only a missing input
+path raises (InputError), because that is a mistake in the command, not in the data.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import hashlib
+import io
+import itertools
+import json
+import os
+import re
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, TYPE_CHECKING, Any
+
+import zstandard
+
+# warcio is the maintained WARC library of the Webrecorder project (also used by Common Crawl's tools):
+# it parses WARC/ARC headers, HTTP headers, chunked transfer and content encodings, which are easy to get
+# subtly wrong by hand.
+from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BufferedReader as WarcBufferedReader
+from warcio.bufferedreaders import ChunkedDataReader
+from warcio.limitreader import LimitReader
+from warcio.recordloader import ArcWarcRecord
+
+from cleanpipe.io.files import PAGE_SUFFIXES, InputError
+from cleanpipe.io.naming import (
+    full_record_id,
+    is_safe,
+    page_output,
+    record_output,
+    short_hash,
+    with_hash,
+)
+from cleanpipe.io.records import PageRecord, ReadFailure
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
+HTML_SUFFIXES = (".html", ".htm")
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+JSON_SUFFIXES = (".json",)
+WARC_SUFFIXES = (".warc",)
+GZIP_SUFFIX = ".gz"
+ZSTD_SUFFIX = ".zst"
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+GLOB_CHARACTERS = frozenset("*?[")
+# Compressed input is read in pieces this size, so a highly compressible piece expands to a few MB at most.
+CHUNK_BYTES = 16 * 1024
+DRAIN_BYTES = 64 * 1024
+# How many of a record's field names a "no text field" failure lists.
+FIELDS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Where readers look for each part of a record. Each tuple is tried in order; the first present,
+    non-empty value wins. Title, URL, id and date are also looked up one level down, in a field holding
+    an object (ChineseWebText keeps url and title in "info", others use "meta")."""
+
+    text_fields: tuple[str, ...] = ("text", "content", "raw_content", "html", "raw_html", "body", "paragraphs")
+    html_fields: tuple[str, ...] = ("html", "raw_html")  # a text taken from one of these is HTML
+    id_fields: tuple[str, ...] = ("id", "doc_id", "uniqueKey", "digest")
+    url_fields: tuple[str, ...] = ("url", "source_url", "link")
+    title_fields: tuple[str, ...] = ("title",)
+    date_fields: tuple[str, ...] = ("date",)  # goes to metadata["date"]
+    # WARC responses that are pages: HTML, and plain text. Other types (images, PDF, CSS, scripts) are skipped.
+    warc_html_types: tuple[str, ...] = ("text/html", "application/xhtml+xml")
+    warc_text_types: tuple[str, ...] = ("text/plain",)
+    exclude: Path | None = None  # an output folder inside an input folder is not read
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file to read and its path relative to its input root (the id of a page file, the prefix of a
+    record's id). Folder walks and patterns only give files of a known type; a file named explicitly may be
+    of any type, and an unknown one is a failure."""
+
+    path: Path
+    relative: PurePosixPath
+    keep_suffix: bool = False  # another page file of its folder has the same stem
+
+
+class TruncatedInput(OSError):
+    """A compressed stream that ends in the middle of a frame."""
+
+
+def iter_pages(
+    inputs: Sequence[str | Path], options: ReadOptions = ReadOptions()
+) -> Iterator[PageRecord | ReadFailure]:
+    """Every page under the inputs (files, folders, glob patterns), in a stable order.
+
+    Ids and outputs are unique within the call: within one input they are by construction (relative paths,
+    per-container disambiguation); across several inputs a clash (two folders both holding 'a.txt') is
+    resolved by suffixing the later one ('a.txt#2', output 'a-<hash>'), which needs a set of 8-byte
+    digests, so it is only kept when there is more than one input.
+    """
+    roots = [_check_exists(item) for item in inputs]
+    seen = _Seen() if len(roots) > 1 else None
+    for item in roots:
+        for file in _files_of(item, options):
+            for result in read_file(file, options):
+                yield seen.unique(result) if seen and isinstance(result, PageRecord) else result
+
+
+def read_file(file: InputFile, options: ReadOptions = ReadOptions()) -> Iterator[PageRecord | ReadFailure]:
+    """The pages of one file, by its suffix; ids and outputs are unique within the file."""
+    kind, compression = file_kind(file.path.name)
+    if kind is None:
+        yield ReadFailure(file.relative.as_posix(), str(file.path), "unknown file type: " + _suffixes_expected())
+        return
+    if kind == "page":
+        yield _page_file(file)
+        return
+    reader = {"jsonl": _read_jsonl, "json": _read_json, "warc": _read_warc}[kind]
+    try:
+        with _open_container(file.path, compression) as stream:
+            yield from reader(file, stream, options)
+    except OSError as error:  # the file cannot be opened or read (permissions, an I/O error)
+        yield ReadFailure(file.relative.as_posix(), str(file.path), f"cannot read: {error}")
+
+
+def file_kind(name: str) -> tuple[str | None, str | None]:
+    """('page' | 'jsonl' | 'json' | 'warc' | None, 'gzip' | 'zstd' | None) from a file name's suffixes."""
+    lower = name.lower()
+    compression = None
+    if lower.endswith(GZIP_SUFFIX):
+        compression, lower = "gzip", lower[: -len(GZIP_SUFFIX)]
+    elif lower.endswith(ZSTD_SUFFIX):
+        compression, lower = "zstd", lower[: -len(ZSTD_SUFFIX)]
+    suffix = os.path.splitext(lower)[1]
+    if suffix in PAGE_SUFFIXES and compression is None:
+        return "page", None
+    for kind, suffixes in (("jsonl", JSONL_SUFFIXES), ("json", JSON_SUFFIXES), ("warc", WARC_SUFFIXES)):
+        if suffix in suffixes:
+            return kind, compression
+    return None, None
+
+
+# -- finding files ------------------------------------------------------------------------------------
+
+
+def _check_exists(item: str | Path) -> str | Path:
+    text = str(item)
+    if Path(text).exists():
+        return item
+    if GLOB_CHARACTERS & set(text):
+        if not glob.glob(text, recursive=True):
+            raise InputError(f"{text}: no file or folder matches this pattern")
+        return item
+    raise InputError(f"{text}: no such file or folder")
+
+
+def _files_of(item: str | Path, options: ReadOptions) -> Iterator[InputFile]:
+    path = Path(item)
+    excluded = options.exclude.resolve() if options.exclude else None
+    if path.exists():  # a literal path wins over a pattern: a file may be named 'a[1].txt'
+        if path.is_dir():
+            yield from _walk(path, path, _excluded_within(excluded, path))
+        else:
+            yield InputFile(path, PurePosixPath(path.name))
+        return
+    base = _glob_base(str(item))
+    skip = _excluded_within(excluded, base)
+    for match in sorted(glob.glob(str(item), recursive=True)):
+        found = Path(match)
+        if skip and (found.resolve() == skip or skip in found.resolve().parents):
+            continue
+        if found.is_dir():
+            yield from _walk(found, base, skip)
+        elif file_kind(found.name)[0] is not None:  # a pattern is like a folder: other files are skipped
+            yield InputFile(found, PurePosixPath(found.relative_to(base).as_posix()))
+
+
+def _excluded_within(excluded: Path | None, root: Path) -> Path | None:
+    """The output folder to skip under this root; an output folder that *is* the root is caught later, as
+    outputs that would overwrite inputs."""
+    return excluded if excluded and excluded != root.resolve() else None
+
+
+def _glob_base(pattern: str) -> Path:
+    """The folder a pattern's matches are relative to: its leading parts without wildcards."""
+    parts: list[str] = []
+    for part in Path(pattern).parts:
+        if GLOB_CHARACTERS & set(part):
+            break
+        parts.append(part)
+    return Path(*parts) if parts else Path(".")
+
+
+def _walk(folder: Path, root: Path, skip: Path | None) -> Iterator[InputFile]:
+    """Files under the folder in sorted path order (the order of `sorted(root.rglob('*'))`), skipping
+    unknown suffixes and the excluded folder. Symbolic links to folders are not followed (no loops)."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:  # an unreadable folder holds no pages we can read
+        return
+    pages = [entry.name for entry in entries if entry.is_file() and file_kind(entry.name)[0] == "page"]
+    stems = _shared_stems(pages)
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            if skip is None or path.resolve() != skip:
+                yield from _walk(path, root, skip)
+        elif entry.is_file() and file_kind(entry.name)[0] is not None:
+            relative = PurePosixPath(path.relative_to(root).as_posix())
+            yield InputFile(path, relative, keep_suffix=_stem(entry.name) in stems)
+
+
+def _shared_stems(names: Iterable[str]) -> set[str]:
+    """Stems two page files of one folder share; compared case-folded, for case-insensitive file systems."""
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[_stem(name)] = counts.get(_stem(name), 0) + 1
+    return {stem for stem, count in counts.items() if count > 1}
+
+
+def _stem(name: str) -> str:
+    return os.path.splitext(name)[0].casefold()
+
+
+def _suffixes_expected() -> str:
+    containers = JSONL_SUFFIXES + JSON_SUFFIXES + WARC_SUFFIXES
+    return f"expected one of {', '.join(PAGE_SUFFIXES + containers)} (containers optionally .gz or .zst)"
+
+
+# -- page files ---------------------------------------------------------------------------------------
+
+
+def _page_file(file: InputFile) -> PageRecord | ReadFailure:
+    identity = file.relative.as_posix()
+    try:
+        data = file.path.read_bytes()
+    except OSError as error:
+        return ReadFailure(identity, str(file.path), f"cannot read: {error}")
+    return PageRecord(
+        id=identity,
+        source=str(file.path),
+        data=data,
+        output=page_output(file.relative, keep_suffix=file.keep_suffix),
+        html=file.path.suffix.lower() in HTML_SUFFIXES,
+    )
+
+
+# -- decompression ------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _open_container(path: Path, compression: str | None) -> Iterator[IO[bytes]]:
+    """The file's decompressed bytes as a stream. A compression suffix decides; without one the first
+    bytes do, so a gzipped file named '.jsonl' still reads. A decompression error ends the stream as if
+    the file ended there and is kept for `stream_error`, so every byte decoded before it is still read."""
+    with path.open("rb") as raw:
+        if compression is None:
+            magic = raw.peek(4)[:4]
+            compression = "gzip" if magic.startswith(GZIP_MAGIC) else "zstd" if magic == ZSTD_MAGIC else None
+        if compression == "gzip":
+            with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+                with io.BufferedReader(_Guarded(unzipped.read1)) as stream:
+                    yield stream
+        elif compression == "zstd":
+            unzstd = _ZstdReader(raw)
+            with io.BufferedReader(_Guarded(unzstd.read)) as stream:
+                yield stream
+        else:
+            yield raw
+
+
+def stream_error(stream: IO[bytes]) -> Exception | None:
+    """The decompression error that ended the stream early, if any."""
+    guard = getattr(stream, "raw", None)
+    return guard.error if isinstance(guard, _Guarded) else None
+
+
+class _Guarded(io.RawIOBase):
+    """Turns a decompression error into the end of the stream, keeping the error. Without this, a buffered
+    reader asked for a line or a block drops the bytes it had already decoded when the next piece fails,
+    so the last good records before the damage would be lost."""
+
+    def __init__(self, read_some: Callable[[int], bytes]) -> None:
+        self._read_some = read_some  # returns what is available, at most one piece: read1 semantics
+        self.error: Exception | None = None
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:  # warcio asks where a record ends
+        return self._position
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        if self.error is not None:
+            return 0
+        target = memoryview(buffer).cast("B")
+        try:
+            data = self._read_some(len(target))
+        except STREAM_ERRORS as error:
+            self.error = error
+            return 0
+        target[: len(data)] = data
+        self._position += len(data)
+        return len(data)
+
+
+class _ZstdReader:
+    """Decompresses a stream of zstandard frames, a piece at a time. `zstandard`'s own stream_reader
+    returns a short read without an error when the input ends inside a frame; this raises TruncatedInput."""
+
+    def __init__(self, source: IO[bytes]) -> None:
+        self._source = source
+        self._decompressor = zstandard.ZstdDecompressor()
+        self._frame = self._decompressor.decompressobj()
+        self._in_frame = False
+        self._pending = b""
+        self._out = b""
+        self._offset = 0
+
+    def read(self, size: int) -> bytes:
+        """Up to `size` decompressed bytes; b'' at the end of the last complete frame."""
+        while self._offset >= len(self._out):
+            if not self._pending:
+                self._pending = self._source.read(CHUNK_BYTES)
+                if not self._pending:
+                    if self._in_frame:
+                        raise TruncatedInput("zstandard stream ends in the middle of a frame (truncated file)")
+                    return b""
+            data, self._pending = self._pending, b""
+            self._in_frame = True
+            self._out, self._offset = self._frame.decompress(data), 0
+            if self._frame.eof:  # a file may hold several frames, one after the other
+                self._pending = self._frame.unused_data
+                self._frame = self._decompressor.decompressobj()
+                self._in_frame = False
+        piece = self._out[self._offset : self._offset + size]
+        self._offset += len(piece)
+        return piece
+
+
+# Errors that mean the bytes of a (compressed) file are damaged: reading that file stops with a failure.
+STREAM_ERRORS: tuple[type[Exception], ...] = (OSError, EOFError, zlib.error, zstandard.ZstdError)
+
+
+def _stream_problem(error: Exception) -> str:
+    if isinstance(error, EOFError):
+        return f"compressed stream is truncated ({error})"
+    if isinstance(error, TruncatedInput):
+        return str(error)
+    if isinstance(error, (zlib.error, gzip.BadGzipFile)):
+        return f"corrupt gzip stream ({error})"
+    if isinstance(error, zstandard.ZstdError):
+        return f"corrupt zstandard stream ({error})"
+    return f"cannot read: {error}"
+
+
+# -- JSON records -------------------------------------------------------------------------------------
+
+
+class _Container:
+    """The records of one container file: keeps their ids unique (a duplicate id gets '#<position>')."""
+
+    def __init__(self, file: InputFile, options: ReadOptions) -> None:
+        self.file = file
+        self.options = options
+        self.keys: set[str] = set()
+
+    def failure(self, where: str, problem: str, position: int | None = None) -> ReadFailure:
+        identity = full_record_id(self.file.relative, None, position) if position else self.file.relative.as_posix()
+        return ReadFailure(identity, f"{self.file.path} {where}".strip(), problem)
+
+    def unique_key(self, key: str | None, position: int) -> str:
+        """The record's key within the container: its own id, else its position; a key seen before in
+        this container gets '#<position>' appended (deterministic, and positions never repeat)."""
+        candidate = key if key is not None else str(position)
+        while candidate in self.keys:
+            candidate = f"{candidate}#{position}"
+        self.keys.add(candidate)
+        return candidate
+
+    def pages(self, record: Any, position: int, where: str) -> Iterator[PageRecord | ReadFailure]:
+        """The page of one record, or the pages nested in it (DuReader's documents), or a failure."""
+        if not isinstance(record, dict):
+            yield self.failure(where, f"expected a JSON object, found {_json_type(record)}", position)
+            return
+        found = _text_of(record, self.options)
+        if found is not None:
+            own_id = _id_of(record, self.options)
+            yield self.page(record, found, own_id, own_id is None, position, where)
+            return
+        nested = _nested_records(record, self.options)
+        if nested is None:
+            yield self.failure(where, _no_text_problem(record, self.options), position)
+            return
+        field, items = nested
+        parent = _id_of(record, self.options) or str(position)
+        for number, item in enumerate(items, 1):
+            item_where = f"{where} {field}[{number}]"
+            text = _text_of(item, self.options)
+            if text is None:
+                key = self.unique_key(f"{parent}.{number}", position)
+                identity = full_record_id(self.file.relative, key, position)
+                yield ReadFailure(identity, f"{self.file.path} {item_where}", _no_text_problem(item, self.options))
+            else:
+                yield self.page(item, text, f"{parent}.{number}", True, position, item_where)
+
+    def page(
+        self,
+        record: Mapping[str, Any],
+        found: tuple[str, bool],
+        key: str | None,
+        by_url: bool,
+        position: int,
+        where: str,
+    ) -> PageRecord:
+        """A page named after its key, or after its URL when `by_url` (the record has no id of its own)."""
+        text, html = found
+        key = self.unique_key(key, position)
+        url = _field(record, self.options.url_fields)
+        date = _field(record, self.options.date_fields)
+        return PageRecord(
+            id=full_record_id(self.file.relative, key, position),
+            source=f"{self.file.path} {where}",
+            data=text,
+            output=record_output(self.file.relative, key, url, position, prefer_url=by_url),
+            html=html,
+            url=url,
+            title=_field(record, self.options.title_fields),
+            metadata={"date": date} if date else {},
+        )
+
+
+def _read_jsonl(file: InputFile, stream: IO[bytes], options: ReadOptions) -> Iterator[PageRecord | ReadFailure]:
+    yield from _jsonl_lines(_Container(file, options), stream, lambda: stream_error(stream))
+
+
+def _jsonl_lines(
+    container: _Container, lines: Iterable[bytes], damage_of: Callable[[], Exception | None]
+) -> Iterator[PageRecord | ReadFailure]:
+    """One record a line; a line that is not JSON is a failure and reading goes on with the next one. A
+    damaged compressed stream ends the file with one failure (its last, partial line is not reported)."""
+    number = 0
+    try:
+        for number, line in enumerate(lines, 1):  # noqa: B007 - `number` is read after the loop
+            if not line.strip():
+                continue
+            if not line.endswith(b"\n") and damage_of() is not None:
+                break  # the partial line the damage cut short: reported below, as the stream's problem
+            try:
+                record = json.loads(line)
+            except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
+                yield container.failure(f"line {number}", _json_problem(error, line), number)
+                continue
+            yield from container.pages(record, number, f"line {number}")
+    except STREAM_ERRORS as error:
+        yield container.failure(f"after line {number}", _stream_problem(error))
+        return
+    damage = damage_of()
+    if damage is not None:
+        yield container.failure(f"line {number}" if number else "", _stream_problem(damage))
+
+
+def _read_json(file: InputFile, stream: IO[bytes], options: ReadOptions) -> Iterator[PageRecord | ReadFailure]:
+    """A JSON array of records, an object holding one list of records ({"RECORDS": [...]}), one record, or
+    JSON Lines in a file named '.json' (DuReader's search.train.json). JSON Lines are streamed; an array
+    or object is loaded whole, since a JSON document cannot be parsed in pieces by the standard library."""
+    container = _Container(file, options)
+    try:
+        first = stream.readline()
+        if _is_json_object(first):
+            yield from _jsonl_lines(container, itertools.chain([first], stream), lambda: stream_error(stream))
+            return
+        whole = first + stream.read()
+    except STREAM_ERRORS as error:
+        yield container.failure("", _stream_problem(error))
+        return
+    damage = stream_error(stream)
+    if damage is not None:
+        yield container.failure("", _stream_problem(damage))
+        return
+    try:
+        document = json.loads(whole)
+    except ValueError as error:
+        if isinstance(error, json.JSONDecodeError) and error.msg == "Extra data":  # JSON Lines after all
+            yield from _jsonl_lines(container, io.BytesIO(whole), lambda: None)
+        else:
+            yield container.failure("", _json_problem(error, whole))
+        return
+    records, where = _records_of_document(document, options)
+    for position, record in enumerate(records, 1):
+        yield from container.pages(record, position, f"{where} {position}" if where else "")
+
+
+def _records_of_document(document: Any, options: ReadOptions) -> tuple[list[Any], str]:
+    """The records of a whole JSON document and how to name one's place ('RECORDS' for {"RECORDS": [...]})."""
+    if isinstance(document, list):
+        return document, "record"
+    if isinstance(document, dict) and _text_of(document, options) is None:
+        lists = [key for key, value in document.items() if _is_list_of_objects(value)]
+        if len(lists) == 1:
+            return document[lists[0]], f"{lists[0]} record"
+    return [document], ""
+
+
+def _is_json_object(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+def _json_type(value: Any) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
+
+
+def _json_problem(error: ValueError, text: bytes) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        problem = f"not UTF-8 text: {error.reason} at byte {error.start}"
+        if error.end >= len(text.rstrip()) and not text.endswith(b"\n"):
+            problem += " (the file ends inside this record: truncated?)"
+        return problem
+    if isinstance(error, json.JSONDecodeError):
+        place = f"column {error.colno}" if error.lineno == 1 else f"line {error.lineno} column {error.colno}"
+        problem = f"invalid JSON: {error.msg} ({place})"
+        if not text.endswith(b"\n"):  # the last line of the file, cut short
+            problem += " (the file ends inside this record: truncated?)"
+        return problem
+    return f"invalid JSON: {error}"
+
+
+def _text_of(record: Mapping[str, Any], options: ReadOptions) -> tuple[str, bool] | None:
+    """(text, is HTML) from the first text field holding a string or a list of strings (joined by
+    newlines, as DuReader's paragraphs); an empty value counts only if no later field has text."""
+    empty: tuple[str, bool] | None = None
+    for name in options.text_fields:
+        value = record.get(name)
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            value = "\n".join(value)
+        if isinstance(value, str):
+            if value.strip():
+                return value, name in options.html_fields
+            empty = empty or (value, name in options.html_fields)
+    return empty
+
+
+def _nested_records(record: Mapping[str, Any], options: ReadOptions) -> tuple[str, list[Any]] | None:
+    """The first field holding a list of objects of which one has a text field (DuReader's documents)."""
+    for name, value in record.items():
+        if _is_list_of_objects(value) and any(_text_of(item, options) is not None for item in value):
+            return name, value
+    return None
+
+
+def _is_list_of_objects(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
+
+
+def _field(record: Mapping[str, Any], names: Sequence[str]) -> str | None:
+    """The first non-empty string among the fields, at the top level, then inside object fields."""
+    for layer in _layers(record):
+        for name in names:
+            value = layer.get(name)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    return None
+
+
+def _id_of(record: Mapping[str, Any], options: ReadOptions) -> str | None:
+    for layer in _layers(record):
+        for name in options.id_fields:
+            value = layer.get(name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return str(value)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    return None
+
+
+def _layers(record: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    yield record
+    for value in record.values():
+        if isinstance(value, dict):
+            yield value
+
+
+def _no_text_problem(record: Any, options: ReadOptions) -> str:
+    if not isinstance(record, dict):
+        return f"expected a JSON object, found {_json_type(record)}"
+    fields = list(record)
+    shown = ", ".join(fields[:FIELDS_SHOWN]) + (", …" if len(fields) > FIELDS_SHOWN else "")
+    return (
+        f"no text field: looked for {', '.join(options.text_fields)} (a string or a list of strings), "
+        f"and for a list of such records; the record has {shown or 'no fields'}"
+    )
+
+
+# -- WARC -----------------------------------------------------------------------------------------------
+
+
+def _read_warc(file: InputFile, stream: IO[bytes], options: ReadOptions) -> Iterator[PageRecord | ReadFailure]:
+    """Response records with an HTML or text body are pages; other records are skipped. The stream is
+    already decompressed (gzip or zstd), so a damaged file shows as a decompression error, a record shorter
+    than its Content-Length, or a header warcio cannot parse; each ends the file with a failure naming the
+    record, after the pages before it."""
+    container = _Container(file, options)
+    archive = ArchiveIterator(stream)
+    records = iter(archive)
+    position = 0
+    while True:
+        # warcio reports damage with many exception types (ArchiveLoadFailed, ValueError, even AttributeError
+        # on a garbled header), so any exception from it ends this file with a failure, never the run.
+        try:
+            record = next(records)
+            page = _warc_page(container, record, position + 1, options)
+        except StopIteration:
+            damage = stream_error(stream)
+            if damage is not None:
+                yield container.failure(f"record {position + 1}", _stream_problem(damage), position + 1)
+            return
+        except Exception as error:
+            yield container.failure(f"record {position + 1}", _warc_problem(error, stream, archive), position + 1)
+            return
+        position += 1
+        if page is not None:
+            yield page
+
+
+def _warc_page(
+    container: _Container, record: ArcWarcRecord, position: int, options: ReadOptions
+) -> PageRecord | ReadFailure | None:
+    """The page of one WARC record, None for a record that is not a page; the record is read to its end
+    either way, and a short record (the file ends inside it) raises TruncatedInput."""
+    if not record.rec_type or record.length is None:
+        # warcio yields a record with no headers when the file ends inside them
+        raise ValueError("record has no WARC-Type or no Content-Length header")
+    kind = _warc_page_kind(record, options)
+    body = b""
+    if kind:
+        body = record.raw_stream.read()
+    else:
+        _drain(record.raw_stream)
+    if isinstance(record.raw_stream, LimitReader) and record.raw_stream.limit > 0:
+        raise TruncatedInput(f"the file ends inside this record ({record.raw_stream.limit} bytes missing)")
+    if kind is None:
+        return None
+    raw_id = record.rec_headers.get_header("WARC-Record-ID")
+    key = container.unique_key(raw_id.strip().strip("<>") if raw_id and raw_id.strip("<> ") else None, position)
+    identity = full_record_id(container.file.relative, key, position)
+    where = f"{container.file.path} record {position}"
+    try:
+        data = _decoded_body(record, body)
+    except Exception as error:  # a broken gzip/brotli body or chunking spoils this record only
+        return ReadFailure(identity, where, f"cannot decode the HTTP body: {_problem(error)}")
+    url = record.rec_headers.get_header("WARC-Target-URI") or None
+    charset = _charset(_warc_content_type(record))
+    return PageRecord(
+        id=identity,
+        source=where,
+        data=data,
+        output=record_output(container.file.relative, key, url, position, prefer_url=True),
+        html=kind == "html",
+        url=url,
+        metadata={"charset": charset} if charset else {},
+    )
+
+
+def _warc_page_kind(record: ArcWarcRecord, options: ReadOptions) -> str | None:
+    """'html' or 'text' for a successful response (or resource) record of a page type, else None."""
+    if record.rec_type not in ("response", "resource"):
+        return None
+    if record.http_headers is not None:
+        status = record.http_headers.get_statuscode()
+        if not (status and status.startswith("2")):  # redirects and error pages are not the page
+            return None
+    mime = _warc_content_type(record).split(";")[0].strip().lower()
+    if mime in options.warc_html_types:
+        return "html"
+    if mime in options.warc_text_types:
+        return "text"
+    return None
+
+
+def _warc_content_type(record: ArcWarcRecord) -> str:
+    if record.http_headers is not None:
+        return str(record.http_headers.get_header("Content-Type") or "")
+    return str(record.content_type or "")
+
+
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([^\s;"',]+)""", re.IGNORECASE)
+
+
+def _charset(content_type: str) -> str | None:
+    match = _CHARSET.search(content_type)
+    return match.group(1).lower() if match else None
+
+
+def _decoded_body(record: ArcWarcRecord, body: bytes) -> bytes:
+    """The HTTP body without chunking or content encoding, as warcio's `content_stream` would give it,
+    but from bytes already read (so a bad body cannot be confused with a damaged file)."""
+    headers = record.http_headers
+    if headers is None:
+        return body
+    encoding = (headers.get_header("Content-Encoding") or "").lower() or None
+    if encoding not in WarcBufferedReader.get_supported_decompressors():
+        encoding = None
+    reader: Any
+    if (headers.get_header("Transfer-Encoding") or "").lower() == "chunked":
+        reader = ChunkedDataReader(io.BytesIO(body), decomp_type=encoding)
+    elif encoding:
+        reader = WarcBufferedReader(io.BytesIO(body), decomp_type=encoding)
+    else:
+        return body
+    return bytes(reader.read())
+
+
+def _drain(stream: IO[bytes]) -> None:
+    """Read a record we skip to its end without keeping it (an image may be large)."""
+    while stream.read(DRAIN_BYTES):
+        pass
+
+
+def _warc_problem(error: Exception, stream: IO[bytes], archive: ArchiveIterator) -> str:
+    """Why a WARC record could not be read: the decompression error that cut the stream, or the file
+    ending inside the record, or else a malformed record."""
+    damage = stream_error(stream)
+    if damage is not None:
+        return _stream_problem(damage)
+    if isinstance(error, STREAM_ERRORS):
+        return _stream_problem(error)
+    if _exhausted(stream, archive):
+        return f"the file ends inside this record (truncated?): {_problem(error)}"
+    return f"invalid WARC record: {_problem(error)}"
+
+
+def _exhausted(stream: IO[bytes], archive: ArchiveIterator) -> bool:
+    """True when nothing is left to read: neither in the file nor in warcio's buffer."""
+    try:
+        buffered = archive.reader.rem_length()
+        return not buffered and not stream.read(1)
+    except Exception:  # warcio's internals changed: say less rather than fail
+        return False
+
+
+def _problem(error: Exception) -> str:
+    text = str(error)
+    if len(text) > 200:
+        text = text[:200] + "…"
+    return f"{type(error).__name__}: {text}" if not isinstance(error, TruncatedInput) else text
+
+
+# -- uniqueness across inputs ---------------------------------------------------------------------------
+
+
+class _Seen:
+    """Ids and outputs already given out in this run, as 8-byte digests (case-folded outputs, since two
+    names differing only in case are one file on macOS and Windows)."""
+
+    def __init__(self) -> None:
+        self.ids: set[bytes] = set()
+        self.outputs: set[bytes] = set()
+
+    def unique(self, page: PageRecord) -> PageRecord:
+        identity, output = page.id, page.output
+        number = 1
+        while _digest(identity) in self.ids:
+            number += 1
+            identity = f"{page.id}#{number}"
+        if identity != page.id:
+            output = with_hash(page.output, identity)
+        while _digest(output.as_posix().casefold()) in self.outputs:
+            output = with_hash(output, identity + short_hash(output.as_posix()))
+        self.ids.add(_digest(identity))
+        self.outputs.add(_digest(output.as_posix().casefold()))
+        if identity == page.id and output == page.output:
+            return page
+        assert is_safe(output), output
+        return PageRecord(identity, page.source, page.data, output, page.html, page.url, page.title, page.metadata)
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()

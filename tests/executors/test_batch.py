@@ -1,0 +1,222 @@
+"""The batch job: incremental re-runs, identical output whatever the workers, resume after SIGKILL, the
+output lock, failures quarantined, run.json, formats and per-site config."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import SEED_PAGE, fixture_text
+from typer.testing import CliRunner
+
+from cleanpipe.cli import app
+from cleanpipe.config import Config
+from cleanpipe.executors.local import BatchOptions, run_batch
+from cleanpipe.executors.lock import OutputLock
+
+runner = CliRunner()
+LINES = [line for line in fixture_text("property_lines.txt").splitlines() if line]
+
+
+def _pages(folder: Path, count: int) -> Path:
+    """`count` distinct pages: the seed page with a numbered line and a few real lines varied per page."""
+    folder.mkdir(parents=True, exist_ok=True)
+    seed = SEED_PAGE.read_text(encoding="utf-8")
+    for number in range(count):
+        extra = "\n".join(LINES[(number + k) % len(LINES)] for k in range(3))
+        title = f"第{number}页：电商和微商有什么区别?"
+        (folder / f"page{number:04d}.txt").write_text(title + "\n" + extra + "\n\n" + seed, encoding="utf-8")
+    return folder
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    """Every output file's hash, leaving out run.json (timings) and the state folder."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and relative.parts[0] != ".cleanpipe" and path.name != "run.json":
+            found[str(relative)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def test_second_run_skips_unchanged_pages_and_redoes_changed_ones(tmp_path: Path) -> None:
+    pages = _pages(tmp_path / "raw", 12)
+    out = tmp_path / "out"
+    first = run_batch(BatchOptions((pages,), out))
+    assert (first.written, first.skipped, first.failed) == (12, 0, 0)
+    before = _snapshot(out)
+    second = run_batch(BatchOptions((pages,), out))
+    assert (second.written, second.skipped) == (0, 12)
+    assert _snapshot(out) == before
+    (pages / "page0003.txt").write_text("改过的标题\n改过以后的正文，内容完全不同了。\n", encoding="utf-8")
+    third = run_batch(BatchOptions((pages,), out))
+    assert (third.written, third.skipped) == (1, 11)
+    assert "改过以后的正文" in (out / "page0003.md").read_text(encoding="utf-8")
+    audit_pages = {
+        json.loads(line)["page"] for line in (out / "removed.jsonl").read_text(encoding="utf-8").splitlines()
+    }
+    assert "page0000.txt" in audit_pages  # skipped pages keep their audit lines
+    forced = run_batch(BatchOptions((pages,), out, force=True))
+    assert (forced.written, forced.skipped) == (12, 0)
+
+
+def test_a_config_change_redoes_every_page(tmp_path: Path) -> None:
+    pages = _pages(tmp_path / "raw", 3)
+    out = tmp_path / "out"
+    run_batch(BatchOptions((pages,), out))
+    changed = run_batch(BatchOptions((pages,), out, Config(dedup_threshold=95)))
+    assert changed.written == 3 and changed.skipped == 0
+
+
+def test_two_workers_write_the_same_bytes_as_one(tmp_path: Path) -> None:
+    pages = _pages(tmp_path / "raw", 40)
+    one, two = tmp_path / "one", tmp_path / "two"
+    run_batch(BatchOptions((pages,), one, workers=1))
+    run_batch(BatchOptions((pages,), two, workers=2, shard_size=3))
+    assert _snapshot(one) == _snapshot(two)
+    jsonl_one, jsonl_two = tmp_path / "j1", tmp_path / "j2"
+    run_batch(BatchOptions((pages,), jsonl_one, workers=1, format="jsonl"))
+    run_batch(BatchOptions((pages,), jsonl_two, workers=2, format="jsonl", shard_size=5))
+    assert (jsonl_one / "pages.jsonl").read_bytes() == (jsonl_two / "pages.jsonl").read_bytes()
+
+
+def test_killed_run_resumes_to_the_same_outputs_with_no_temporary_files(tmp_path: Path) -> None:
+    pages = _pages(tmp_path / "raw", 300)
+    reference = tmp_path / "reference"
+    run_batch(BatchOptions((pages,), reference, workers=2))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "cleanpipe.cli", "run", str(pages), "-o", str(out), "--workers", "2", "-q"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(out.glob("*.md"))) < 120:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)  # the pool's workers die with their parent's pipe
+    process.wait()
+    written_before_kill = len(list(out.glob("*.md")))
+    assert 120 <= written_before_kill < 300, "the run should have been killed midway"
+    resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert _snapshot(out) == _snapshot(reference)
+    assert not [path for path in out.rglob("*") if path.name.endswith(".tmp")]
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["pages"]["skipped"] >= 1 and run["pages"]["written"] + run["pages"]["skipped"] == 300
+
+
+def test_a_second_run_on_the_same_output_exits_at_once_with_status_3(tmp_path: Path) -> None:
+    pages = _pages(tmp_path / "raw", 2)
+    out = tmp_path / "out"
+    with OutputLock(out / ".cleanpipe" / "lock"):
+        result = runner.invoke(app, ["run", str(pages), "-o", str(out)])
+    assert result.exit_code == 3
+    assert "another cleanpipe run holds the lock" in (result.stderr or result.output)
+    assert not list(out.glob("*.md"))
+
+
+def test_a_stale_lock_from_a_dead_run_is_taken_over(tmp_path: Path) -> None:
+    pages = _pages(tmp_path / "raw", 2)
+    out = tmp_path / "out"
+    lock = out / ".cleanpipe" / "lock"
+    lock.parent.mkdir(parents=True)
+    lock.write_text(json.dumps({"pid": 999_999, "host": "gone", "started": "2026-01-01T02:30:00"}))
+    result = runner.invoke(app, ["run", str(pages), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["lock_taken_over_from"]["pid"] == 999_999
+
+
+def test_failures_are_quarantined_and_the_batch_goes_on(tmp_path: Path) -> None:
+    pages = _pages(tmp_path / "raw", 3)
+    (pages / "empty.txt").write_bytes(b"")
+    dump = pages / "dump.jsonl.gz"
+    good = json.dumps({"id": "r1", "text": "标题\n一段完整的正文内容，写得比较长一些。"}, ensure_ascii=False)
+    dump.write_bytes(gzip.compress((good + "\n" + '{"id": "r2", "text": "被截断的一').encode("utf-8")))
+    result = runner.invoke(app, ["run", str(pages), "-o", str(tmp_path / "out"), "--workers", "1"])
+    assert result.exit_code == 1
+    failed = [json.loads(line) for line in (tmp_path / "out" / "failed.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {(f["page"], f["stage"]) for f in failed} >= {("empty.txt", "decode")}
+    assert any(f["page"].startswith("dump.jsonl.gz") and f["stage"] == "read" for f in failed)
+    assert len(list((tmp_path / "out").rglob("*.md"))) == 4  # three pages and the good record
+    run = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    assert run["pages"]["failed"] == len(failed) and run["pages"]["written"] == 4
+    again = runner.invoke(app, ["run", str(pages), "-o", str(tmp_path / "out"), "--workers", "1"])
+    assert again.exit_code == 1  # failed pages are retried, and fail again
+    assert json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))["pages"]["skipped"] == 4
+
+
+def test_run_json_says_what_the_run_did(tmp_path: Path) -> None:
+    pages = _pages(tmp_path / "raw", 2)
+    run_batch(BatchOptions((pages,), tmp_path / "out"))
+    run = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    assert run["pages"] == {"read": 2, "written": 2, "skipped": 0, "failed": 0}
+    assert run["cleanpipe_version"] and len(run["config_hash"]) == 16
+    assert run["chars_removed_per_stage"]["dedup"] > 0
+    assert run["chars_removed_per_rule"]["boilerplate/report-widget"] > 0
+    assert set(run["seconds_per_stage"]) >= {"decode", "dedup", "render"}
+
+
+def test_jsonl_and_parquet_outputs_hold_every_page(tmp_path: Path) -> None:
+    pages = _pages(tmp_path / "raw", 5)
+    run_batch(BatchOptions((pages,), tmp_path / "j", format="jsonl"))
+    records = [json.loads(line) for line in (tmp_path / "j" / "pages.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in records] == [f"page{n:04d}.txt" for n in range(5)]
+    assert all(r["markdown"].startswith("---\n") and r["removed"]["dedup"] > 0 for r in records)
+    pyarrow_json = pytest.importorskip("pyarrow.json")
+    table = pyarrow_json.read_json(tmp_path / "j" / "pages.jsonl")  # what datasets' json loader builds on
+    assert table.num_rows == 5 and {"id", "markdown", "metadata", "removed", "url"} <= set(table.column_names)
+    pq = pytest.importorskip("pyarrow.parquet")
+    run_batch(BatchOptions((pages,), tmp_path / "p", format="parquet"))
+    parquet = pq.read_table(tmp_path / "p" / "pages.parquet")
+    assert parquet.column("markdown").to_pylist() == [r["markdown"] for r in records]
+
+
+def test_site_settings_apply_to_their_domain_only(tmp_path: Path) -> None:
+    dump = tmp_path / "raw" / "dump.jsonl"
+    dump.parent.mkdir()
+    page = "标题\n正文第一段，写得比较长一些。\n本站口号：做最好的百科\n"
+    rows = [
+        {"id": "a", "url": "https://news.example.com/1", "text": page},
+        {"id": "b", "url": "https://other.org/1", "text": page},
+    ]
+    dump.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n", encoding="utf-8")
+    config = Config.from_mapping(
+        {
+            "sites": {
+                "example.com": {"rules": [{"name": "slogan", "pattern": "^本站口号", "description": "site slogan"}]}
+            }
+        }
+    )
+    run_batch(BatchOptions((dump.parent,), tmp_path / "out", config, format="jsonl"))
+    records = {
+        r["id"]: r for r in map(json.loads, (tmp_path / "out" / "pages.jsonl").read_text(encoding="utf-8").splitlines())
+    }
+    assert "本站口号" not in records["dump.jsonl#a"]["markdown"]
+    assert "本站口号" in records["dump.jsonl#b"]["markdown"]
+
+
+def test_config_show_prints_the_effective_config_it_reads_back(tmp_path: Path) -> None:
+    config_file = tmp_path / "cleanpipe.toml"
+    config_file.write_text('dedup_threshold = 93\n[sites."example.com"]\ndedup_min_chars = 20\n', encoding="utf-8")
+    result = runner.invoke(app, ["config", "show", "--config", str(config_file)])
+    assert result.exit_code == 0
+    shown = tmp_path / "shown.toml"
+    shown.write_text(result.output, encoding="utf-8")
+    assert Config.from_toml(shown) == Config.from_toml(config_file)
+    bad = runner.invoke(app, ["config", "show", "--config", str(tmp_path / "nope.toml")])
+    assert bad.exit_code == 2
+
+
+def test_json_logs_are_one_object_per_line(tmp_path: Path) -> None:
+    pages = _pages(tmp_path / "raw", 1)
+    (pages / "empty.txt").write_bytes(b"")
+    result = runner.invoke(app, ["run", str(pages), "-o", str(tmp_path / "out"), "--log-format", "json", "-w", "1"])
+    lines = [json.loads(line) for line in (result.stderr or "").splitlines() if line.strip()]
+    assert lines[0]["level"] == "error" and lines[0]["page"] == "empty.txt"
+    assert lines[-1]["message"] == "run finished" and lines[-1]["pages"]["written"] == 1
