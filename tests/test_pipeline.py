@@ -101,3 +101,14 @@ def test_bad_config_names_the_key(tmp_path: Path, text: str, message: str) -> No
     config_file.write_text(text + "\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("[", r"\[")):
         Config.from_toml(config_file)
+
+
+def test_the_readme_configuration_example_loads(tmp_path: Path) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    config_file = tmp_path / "cleanpipe.toml"
+    config_file.write_text(example, encoding="utf-8")
+    config = Config.from_toml(config_file)
+    assert [rule.name for rule in config.extra_rules] == ["site-slogan"]
+    assert config.for_url("https://news.example.com/a").dedup_threshold == 95
+    assert config.for_url("https://elsewhere.org/a").dedup_threshold == 90
