@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import typer
 from cleanpipe import __version__
 from cleanpipe.config import Config, ConfigError, find_config
 from cleanpipe.document import CleanError
-from cleanpipe.executors.local import AUDIT_FILE, RUN_FILE, BatchOptions, RunSummary, run_batch
+from cleanpipe.executors.local import AUDIT_FILE, RUN_FILE, BatchOptions, Interrupted, RunSummary, run_batch
 from cleanpipe.executors.lock import LockHeld
 from cleanpipe.explain import explain as explain_page
 from cleanpipe.io.files import InputError
@@ -29,7 +31,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-EXIT_OK, EXIT_PAGES_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+EXIT_OK, EXIT_PAGES_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
 def _load_config(path: Path | None) -> Config:
@@ -74,7 +76,8 @@ def run(
     Example: cleanpipe run data/raw -o data/clean --workers 2
 
     Exit status: 0 every page cleaned; 1 some pages failed (named on stderr and in failed.jsonl), the rest
-    written; 2 usage or config error; 3 another run holds the lock on OUTPUT.
+    written; 2 usage or config error; 3 another run holds the lock on OUTPUT; 4 internal error (a bug);
+    128+N stopped by signal N (the next run resumes).
     """
     if log_format not in ("text", "json"):
         _fail_usage(f"--log-format must be text or json, not {log_format!r}")
@@ -101,6 +104,15 @@ def run(
     except LockHeld as error:
         log.message("error", str(error))
         raise typer.Exit(EXIT_LOCKED) from error
+    except (Interrupted, KeyboardInterrupt) as error:
+        signum = error.signum if isinstance(error, Interrupted) else signal.SIGINT
+        log.message("error", f"{output}: run stopped by {signal.Signals(signum).name}; the next run resumes")
+        raise typer.Exit(128 + signum) from error
+    except Exception as error:  # a bug: say so plainly, with its own status, so it is not read as 'pages failed'
+        log.message("error", f"internal error: {type(error).__name__}: {error}")
+        if log_format == "text":
+            traceback.print_exc()
+        raise typer.Exit(EXIT_INTERNAL) from error
     log.summary(summary, options)
     raise typer.Exit(EXIT_PAGES_FAILED if summary.failed else EXIT_OK)
 
@@ -111,6 +123,10 @@ def _count_pages(options: BatchOptions) -> int:
 
     fields = dict(options.config.input)
     return sum(1 for _ in iter_pages(list(options.inputs), ReadOptions(**fields, exclude=options.output)))
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
 class _Log:
@@ -162,7 +178,8 @@ class _Log:
 
     def message(self, level: str, text: str, data: dict[str, Any] | None = None) -> None:
         if self.json:
-            typer.echo(json.dumps({"level": level, "message": text, **(data or {})}, ensure_ascii=False), err=True)
+            record = {"time": _now(), "level": level, "message": text, **(data or {})}
+            typer.echo(json.dumps(record, ensure_ascii=False), err=True)
         elif self.progress is not None:
             self.progress.console.print(f"{level}: {text}", markup=False, highlight=False)
         else:
@@ -171,7 +188,7 @@ class _Log:
     def summary(self, summary: RunSummary, options: BatchOptions) -> None:
         rate = (summary.written + summary.skipped) / summary.seconds if summary.seconds else 0.0
         if self.json:
-            record = {"level": "info", "message": "run finished", **summary.to_json(options)}
+            record = {"time": _now(), "level": "info", "message": "run finished", **summary.to_json(options)}
             typer.echo(json.dumps(record, ensure_ascii=False), err=True)
             return
         if not self.quiet:

@@ -98,8 +98,11 @@ def test_killed_run_resumes_to_the_same_outputs_with_no_temporary_files(tmp_path
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list(out.glob("*.md"))) < 120:
         time.sleep(0.05)
-    os.kill(process.pid, signal.SIGKILL)  # the pool's workers die with their parent's pipe
+    workers = _children(process.pid)
+    assert workers, "the run should have started worker processes"
+    os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    _assert_gone(workers)
     written_before_kill = len(list(out.glob("*.md")))
     assert 120 <= written_before_kill < 300, "the run should have been killed midway"
     resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
@@ -108,6 +111,49 @@ def test_killed_run_resumes_to_the_same_outputs_with_no_temporary_files(tmp_path
     assert not [path for path in out.rglob("*") if path.name.endswith(".tmp")]
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["pages"]["skipped"] >= 1 and run["pages"]["written"] + run["pages"]["skipped"] == 300
+
+
+def _children(pid: int) -> list[int]:
+    """Child processes of `pid` (Linux /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def _assert_gone(pids: list[int]) -> None:
+    deadline = time.monotonic() + 10
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [pid for pid in alive if Path(f"/proc/{pid}").exists() and "Z" not in _state(pid)]
+    assert not alive, f"worker processes left running: {alive}"
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "Z"
+
+
+def test_sigterm_stops_the_workers_and_the_next_run_resumes(tmp_path: Path) -> None:
+    pages = _pages(tmp_path / "raw", 300)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "cleanpipe.cli", "run", str(pages), "-o", str(out), "--workers", "2", "-q"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(out.glob("*.md"))) < 60:
+        time.sleep(0.05)
+    workers = _children(process.pid)
+    process.terminate()
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert "run stopped by SIGTERM; the next run resumes" in stderr
+    _assert_gone(workers)
+    resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(list(out.glob("*.md"))) == 300
 
 
 def test_a_second_run_on_the_same_output_exits_at_once_with_status_3(tmp_path: Path) -> None:

@@ -16,14 +16,19 @@ and OUT/run.json (what this run did). Inputs are only ever read.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import json
 import os
 import shutil
+import signal
+import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -47,6 +52,7 @@ STATE_DIR = ".cleanpipe"
 # Pages per task sent to a worker: large enough to amortise the process hop, small enough to keep the
 # pool busy and memory low.
 SHARD_SIZE = 32
+_PR_SET_PDEATHSIG = 1
 # Skipped pages are marked in the state this many at a time.
 _SEEN_BATCH = 2000
 
@@ -143,8 +149,39 @@ class _Outcome:
     warnings: list[str] = field(default_factory=list)
 
 
+class Interrupted(Exception):
+    """The run was stopped by a signal (SIGTERM); the workers were stopped with it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by signal {signal.Signals(signum).name}")
+        self.signum = signum
+
+
 def run_batch(options: BatchOptions, *, pipeline: Pipeline | None = None, on_event: Event | None = None) -> RunSummary:
-    """Run the batch described by `options`. Raises LockHeld when another run holds the output folder."""
+    """Run the batch described by `options`. Raises LockHeld when another run holds the output folder,
+    and Interrupted when SIGTERM stops it (outputs written so far stay; the next run resumes)."""
+    with _signals_raise():
+        return _run_batch(options, pipeline, on_event)
+
+
+@contextmanager
+def _signals_raise() -> Iterator[None]:
+    """Turn SIGTERM into an exception, so the pool's workers are stopped rather than left orphaned."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_batch(options: BatchOptions, pipeline: Pipeline | None, on_event: Event | None) -> RunSummary:
     emit = on_event or (lambda kind, data: None)
     output = options.output
     output.mkdir(parents=True, exist_ok=True)
@@ -206,6 +243,10 @@ def _run_locked(
             pending.append(_submit(pool, _task(options, shard, temporary, pipeline)))
         while pending:
             _collect(pending.popleft().result(), options, state, run, summary, emit)
+    except BaseException:
+        if pool is not None:
+            _stop_workers(pool)
+        raise
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -249,8 +290,25 @@ def _unchanged(options: BatchOptions, state: State, record: PageRecord, input_ha
 def _pool(workers: int) -> ProcessPoolExecutor | None:
     if workers <= 1:
         return None
-    # forkserver: workers start from a clean process, not a copy of one that may run a progress thread.
-    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver"))
+    # spawn: workers start from a fresh interpreter (not a copy of a process that may run a progress
+    # thread) and are children of this process, so PR_SET_PDEATHSIG ends them if it dies, even by SIGKILL.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    """A worker ends when the run does, even if the run is killed with SIGKILL (Linux's PR_SET_PDEATHSIG)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: workers still end when the run ends normally
+        pass
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop workers at once (the run is being stopped): terminating them beats waiting for their shards.
+    ProcessPoolExecutor has no public way to do this, so its process table is used."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
 
 
 def _task(
