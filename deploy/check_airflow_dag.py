@@ -13,6 +13,7 @@ import importlib.util
 import os
 import py_compile
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -61,10 +62,12 @@ def stand_in(folder: Path, name: str, body: str) -> str:
 
 def main() -> int:
     dag_file, cleanpipe, raw, scratch = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
+    scratch.mkdir(parents=True, exist_ok=True)
     import airflow
 
     print(f"apache-airflow {airflow.__version__}, Python {sys.version.split()[0]}")
-    py_compile.compile(str(dag_file), doraise=True)
+    sys.dont_write_bytecode = True  # leave no __pycache__ in the DAG folder
+    py_compile.compile(str(dag_file), cfile=str(scratch / "cleanpipe_dag.pyc"), doraise=True)
     report(True, "py_compile")
     load_dagbag(dag_file)
 
@@ -132,7 +135,40 @@ def main() -> int:
     report(got.startswith("fail-retry"), "stand-in crashing with exit 1 and yesterday's failed.jsonl: retried", got)
     got = outcome(workdir("killed"), binary=stand_in(fakes, "killed", "kill -TERM $$"))
     report(got.startswith("fail-retry"), "stand-in killed by SIGTERM: fails, retried", got)
+
+    # A task timeout (Airflow 2 raises it from SIGALRM) while cleanpipe runs: its whole process group stops.
+    pidfile = scratch / "child.pid"
+    slow = stand_in(fakes, "slow", f"sleep 300 & echo $! > {pidfile}; wait")
+
+    def timeout(signum: int, frame: object) -> None:
+        raise TimeoutError("task timed out (test)")
+
+    signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(2)
+    try:
+        got = outcome(workdir("timeout"), binary=slow)
+    except TimeoutError as error:
+        got = f"raised {error}"
+    finally:
+        signal.alarm(0)
+    child = int(pidfile.read_text().strip())
+    time.sleep(0.5)
+    report(
+        got.startswith("raised") and not alive(child),
+        "task timeout while cleanpipe runs: the exception propagates and cleanpipe's child processes are gone",
+        f"{got}; child {child} {'still running' if alive(child) else 'gone'}",
+    )
+    if alive(child):
+        os.kill(child, signal.SIGKILL)
     return 1 if failures else 0
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as status:
+            return not any(line.startswith("State:") and "Z" in line.split()[1] for line in status)
+    except FileNotFoundError:
+        return False
 
 
 if __name__ == "__main__":

@@ -14,16 +14,17 @@ Exit statuses of `cleanpipe run` and what the task does with them:
                                                (XCom) carries {"exit_status": 1, "failed_pages": N} for a
                                                downstream check. Set CLEANPIPE_MAX_FAILED_PAGES to make more
                                                than that many failed pages a (non-retried) task failure.
-                                               But a Python crash (an uncaught exception, a broken install)
-                                               also exits 1: so 1 counts as "some pages failed" only when
-                                               this run wrote OUT/failed.jsonl; otherwise the task fails and
-                                               is retried.
+                                               A bug inside cleanpipe exits 4, but Python itself exits 1 when
+                                               it cannot even start cleanpipe (a broken install), so 1 counts
+                                               as "some pages failed" only when this run wrote
+                                               OUT/failed.jsonl; otherwise the task fails and is retried.
   2  usage or config error                  -> failed at once, no retries (AirflowFailException): retrying
                                                the same command cannot fix it.
   3  another run holds the lock on OUT      -> failed and retried (retries=3, every 15 minutes): the other
                                                run will finish; the retry then has little left to do, as
                                                runs are incremental.
-  anything else (killed, crashed)           -> failed and retried; runs are safe to kill.
+  4  internal error (a bug in cleanpipe)    -> failed and retried (a cause such as a full disk may pass).
+  128+N  stopped by signal N; or killed     -> failed and retried; runs are safe to kill and resume.
 
 Settings come from environment variables of the Airflow worker, with the defaults below.
 """
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import time
 from datetime import timedelta
@@ -65,7 +67,13 @@ def run_cleanpipe() -> dict[str, int]:
     log.info("running %s in %s", " ".join(command), workdir)
     started = time.time() - 2  # slack for file systems with coarse timestamps
     process = subprocess.Popen(
-        command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+        command,
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        start_new_session=True,  # its own process group, so that stopping it reaches its worker processes
     )
     try:
         assert process.stdout is not None
@@ -73,12 +81,9 @@ def run_cleanpipe() -> dict[str, int]:
             log.info("cleanpipe: %s", line.rstrip("\n"))
         status = process.wait()
     except BaseException:
-        # Task timeout or the task being killed: stop cleanpipe too (it is safe to kill), then re-raise.
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        # Task timeout or the task being stopped: stop cleanpipe and its workers too (a run is safe to kill;
+        # the retry carries on where it stopped), then re-raise.
+        _stop_group(process)
         raise
 
     if status == EXIT_OK:
@@ -104,6 +109,19 @@ def run_cleanpipe() -> dict[str, int]:
     if status == EXIT_LOCKED:
         raise AirflowException(f"cleanpipe run: another run holds the lock on {output} (exit 3); will retry")
     raise AirflowException(f"cleanpipe run ended with status {status} (negative: killed by that signal)")
+
+
+def _stop_group(process: subprocess.Popen[str]) -> None:
+    for sig, wait in ((signal.SIGTERM, 60), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 @dag(

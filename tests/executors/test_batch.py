@@ -266,3 +266,61 @@ def test_json_logs_are_one_object_per_line(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in (result.stderr or "").splitlines() if line.strip()]
     assert lines[0]["level"] == "error" and lines[0]["page"] == "empty.txt"
     assert lines[-1]["message"] == "run finished" and lines[-1]["pages"]["written"] == 1
+
+
+def test_an_unchanged_input_file_is_not_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cleanpipe.executors.local as local
+
+    pages = _pages(tmp_path / "raw", 3)
+    dump = pages / "dump.jsonl"
+    rows = [{"id": f"r{n}", "text": f"标题{n}\n第{n}条记录的正文，写得比较长一些。"} for n in range(4)]
+    dump.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    out = tmp_path / "out"
+    run_batch(BatchOptions((pages,), out))
+    audit = (out / "removed.jsonl").read_bytes()
+    opened: list[str] = []
+    real_read_file = local.read_file
+    monkeypatch.setattr(
+        local, "read_file", lambda file, options: opened.append(file.path.name) or real_read_file(file, options)
+    )
+    again = run_batch(BatchOptions((pages,), out))
+    assert opened == [] and (again.pages, again.skipped, again.written) == (7, 7, 0)
+    assert (out / "removed.jsonl").read_bytes() == audit
+    os.utime(dump, ns=(time.time_ns(), time.time_ns()))  # touched, same bytes: read again, every page skipped
+    touched = run_batch(BatchOptions((pages,), out))
+    assert opened == ["dump.jsonl"] and (touched.skipped, touched.written) == (7, 0)
+    rows[2]["text"] = "标题2\n改过的正文，和原来完全不同。"
+    dump.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    edited = run_batch(BatchOptions((pages,), out))
+    assert (edited.skipped, edited.written) == (6, 1)
+    assert "改过的正文" in (out / "dump" / next(p.name for p in (out / "dump").iterdir() if "r2" in p.name)).read_text(
+        encoding="utf-8"
+    )
+
+
+def test_a_file_with_a_failed_page_is_read_again(tmp_path: Path) -> None:
+    pages = tmp_path / "raw"
+    pages.mkdir()
+    dump = pages / "dump.jsonl"
+    dump.write_text(
+        '{"id": "ok", "text": "标题\\n完整的正文内容，写得比较长一些。"}\n{"id": "bad", "text": ""}\n', encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    first = run_batch(BatchOptions((pages,), out))
+    second = run_batch(BatchOptions((pages,), out))
+    assert first.failed == second.failed == 1  # reported again, not hidden by the skip
+    assert (second.skipped, second.written) == (1, 0)
+
+
+def test_clashing_ids_across_inputs_stay_stable_when_files_are_skipped(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    for folder, word in ((one, "甲"), (two, "乙")):
+        folder.mkdir()
+        (folder / "a.txt").write_text(f"标题{word}\n正文{word}，写得比较长一些的一段话。\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run_batch(BatchOptions((one, two), out))
+    before = _snapshot(out)
+    assert len([name for name in before if name.endswith(".md")]) == 2
+    again = run_batch(BatchOptions((one, two), out))
+    assert (again.skipped, again.written) == (2, 0)
+    assert _snapshot(out) == before

@@ -31,16 +31,16 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cleanpipe import __version__
 from cleanpipe.config import Config
 from cleanpipe.document import CleanError
 from cleanpipe.executors.lock import OutputLock
-from cleanpipe.executors.state import State
+from cleanpipe.executors.state import FileState, State
 from cleanpipe.io.files import write_atomic
-from cleanpipe.io.readers import ReadOptions, iter_pages
+from cleanpipe.io.readers import InputFile, ReadOptions, Uniquifier, iter_files, read_file
 from cleanpipe.io.records import PageRecord, ReadFailure
 from cleanpipe.io.writers import CORPUS_FILES, FORMATS, page_record, write_jsonl, write_parquet
 from cleanpipe.pipeline import Pipeline
@@ -53,6 +53,7 @@ STATE_DIR = ".cleanpipe"
 # pool busy and memory low.
 SHARD_SIZE = 32
 _PR_SET_PDEATHSIG = 1
+_DIGEST_CHUNK = 1 << 20
 # Skipped pages are marked in the state this many at a time.
 _SEEN_BATCH = 2000
 
@@ -122,7 +123,7 @@ class RunSummary:
 
 @dataclass(frozen=True)
 class _Task:
-    pages: list[tuple[int, PageRecord, str]]
+    pages: list[tuple[str, int, PageRecord, str]]  # (input file, position in it, page, input hash)
     output: str
     temporary: str
     format: str
@@ -132,7 +133,8 @@ class _Task:
 
 @dataclass
 class _Outcome:
-    seq: int
+    file: str
+    pos: int
     id: str
     source: str
     input_hash: str
@@ -207,57 +209,186 @@ def _run_locked(
     started = time.perf_counter()
     summary = RunSummary(config_hash=_config_hash(options))
     run = summary.run = state.begin_run(time.time())
-    read_options = _read_options(options)
-    layout = hashlib.sha256()
-    seen: list[tuple[int, int, str]] = []
-    processed = 0
-    pool = _pool(options.workers)
-    pending: deque[Future[list[_Outcome]]] = deque()
-    shard: list[tuple[int, PageRecord, str]] = []
+    batch = _Batch(options, state, run, summary, emit, temporary, pipeline)
     try:
-        for seq, item in enumerate(iter_pages(list(options.inputs), read_options), start=1):
-            if isinstance(item, ReadFailure):
-                _fail(summary, emit, item.id, item.source, "read", item.problem)
-                continue
-            summary.pages += 1
-            input_hash = _input_hash(item)
-            layout.update(f"{item.id}\0{item.output}\n".encode())
-            if _unchanged(options, state, item, input_hash, summary.config_hash):
-                seen.append((run, seq, item.id))
-                summary.skipped += 1
-                if len(seen) >= _SEEN_BATCH:
-                    state.mark_seen(seen)
-                    seen.clear()
-                    emit("progress", {"done": summary.written + summary.skipped + summary.failed})
-                continue
-            shard.append((seq, item, input_hash))
-            processed += 1
-            if len(shard) >= options.shard_size:
-                pending.append(_submit(pool, _task(options, shard, temporary, pipeline)))
-                shard = []
-            # Finished shards are committed as soon as they are at the head of the queue, so a killed run
-            # loses little; a full queue waits for its oldest shard, which bounds memory.
-            while pending and (pending[0].done() or len(pending) > 2 * options.workers):
-                _collect(pending.popleft().result(), options, state, run, summary, emit)
-        if shard:
-            pending.append(_submit(pool, _task(options, shard, temporary, pipeline)))
-        while pending:
-            _collect(pending.popleft().result(), options, state, run, summary, emit)
+        for ordinal, file in enumerate(iter_files(list(options.inputs), batch.read_options)):
+            batch.read(file, ordinal)
+        batch.drain()
     except BaseException:
-        if pool is not None:
-            _stop_workers(pool)
+        batch.stop()
         raise
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-    state.mark_seen(seen)
-    digest = layout.hexdigest()
-    if processed or summary.failures or state.last_finished_layout(run) != digest or not _final_files_exist(options):
+        batch.close()
+    layout = batch.layout.hexdigest()
+    if (
+        batch.processed
+        or summary.failures
+        or state.last_finished_layout(run) != layout
+        or not _final_files_exist(options)
+    ):
         _write_final_files(options, state, run, temporary)
     _write_failures(options.output, summary.failures)
-    state.finish_run(run, time.time(), digest)
+    state.finish_run(run, time.time(), layout)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+@dataclass
+class _FileProgress:
+    """One input file being read: its pages are done when all were collected after reading ended."""
+
+    state: FileState
+    ordinal: int
+    expected: int = 0
+    collected: int = 0
+    failed: bool = False
+    read_done: bool = False
+
+
+class _Batch:
+    """The reading side of a run: skips unchanged files and pages, sends the rest to the workers in
+    shards, and records what comes back, in input order."""
+
+    def __init__(
+        self,
+        options: BatchOptions,
+        state: State,
+        run: int,
+        summary: RunSummary,
+        emit: Event,
+        temporary: Path,
+        pipeline: Pipeline | None,
+    ) -> None:
+        self.options, self.state, self.run, self.summary, self.emit = options, state, run, summary, emit
+        self.temporary, self.pipeline = temporary, pipeline
+        self.read_options = _read_options(options)
+        # Ids and outputs stay unique across several inputs; one input is unique by construction.
+        self.unique = Uniquifier() if len(options.inputs) > 1 else None
+        self.layout = hashlib.sha256()
+        self.processed = 0
+        self.pool = _pool(options.workers)
+        self.pending: deque[Future[list[_Outcome]]] = deque()
+        self.shard: list[tuple[str, int, PageRecord, str]] = []
+        self.seen: list[tuple[int, str, int, str]] = []
+        self.files: dict[str, _FileProgress] = {}
+
+    def read(self, file: InputFile, ordinal: int) -> None:
+        current = _file_state(file, self.summary.config_hash)
+        self.layout.update(f"{current.path}\0{current.digest}\n".encode())
+        unchanged = None if self.options.force else self.state.unchanged_file(current)
+        if unchanged is not None and self._outputs_exist(current.path):
+            self._keep_file(current, ordinal, unchanged)
+            return
+        progress = self.files[current.path] = _FileProgress(current, ordinal)
+        for pos, item in enumerate(read_file(file, self.read_options)):
+            if isinstance(item, ReadFailure):
+                progress.failed = True
+                _fail(self.summary, self.emit, item.id, item.source, "read", item.problem)
+                continue
+            self._page(self.unique.unique(item) if self.unique else item, progress, pos)
+        progress.read_done = True
+        self._file_done(progress)
+
+    def _keep_file(self, current: FileState, ordinal: int, pages: int) -> None:
+        self.state.keep_file(current.path, self.run, ordinal)
+        if self.unique:
+            for page_id, output in self.state.file_pages(current.path):
+                self.unique.register(page_id, PurePosixPath(output))
+        self.summary.pages += pages
+        self.summary.skipped += pages
+        self._progress()
+
+    def _outputs_exist(self, path: str) -> bool:
+        if self.options.format != "md":
+            return True
+        return all((self.options.output / (output + ".md")).is_file() for _, output in self.state.file_pages(path))
+
+    def _page(self, item: PageRecord, progress: _FileProgress, pos: int) -> None:
+        self.summary.pages += 1
+        progress.expected += 1
+        input_hash = _input_hash(item)
+        if _unchanged(self.options, self.state, item, input_hash, self.summary.config_hash):
+            self.seen.append((self.run, progress.state.path, pos, item.id))
+            self.summary.skipped += 1
+            progress.collected += 1
+            if len(self.seen) >= _SEEN_BATCH:
+                self._flush_seen()
+            return
+        self.shard.append((progress.state.path, pos, item, input_hash))
+        self.processed += 1
+        if len(self.shard) >= self.options.shard_size:
+            self._send()
+        # Finished shards are committed as soon as they are at the head of the queue, so a killed run loses
+        # little; a full queue waits for its oldest shard, which bounds memory.
+        while self.pending and (self.pending[0].done() or len(self.pending) > 2 * self.options.workers):
+            self._collect(self.pending.popleft().result())
+
+    def _send(self) -> None:
+        task = _Task(
+            list(self.shard),
+            str(self.options.output),
+            str(self.temporary),
+            self.options.format,
+            self.options.config,
+            self.pipeline,
+        )
+        self.pending.append(_submit(self.pool, task))
+        self.shard = []
+
+    def drain(self) -> None:
+        if self.shard:
+            self._send()
+        while self.pending:
+            self._collect(self.pending.popleft().result())
+        self._flush_seen()
+        for progress in list(self.files.values()):
+            self._file_done(progress)
+
+    def _flush_seen(self) -> None:
+        self.state.mark_seen(self.seen)
+        self.seen.clear()
+        self._progress()
+
+    def _collect(self, outcomes: list[_Outcome]) -> None:
+        _collect(outcomes, self.options, self.state, self.run, self.summary, self.emit)
+        for outcome in outcomes:
+            progress = self.files[outcome.file]
+            progress.collected += 1
+            progress.failed = progress.failed or bool(outcome.problem)
+            self._file_done(progress)
+
+    def _file_done(self, progress: _FileProgress) -> None:
+        """Record a file once all its pages are in: only a file whose pages all succeeded can be skipped."""
+        if not progress.read_done or progress.collected < progress.expected:
+            return
+        if self.seen:
+            self._flush_seen()  # its skipped pages must carry this run before the file does
+        self.state.save_file(progress.state, self.run, progress.ordinal, progress.expected, not progress.failed)
+        del self.files[progress.state.path]
+
+    def _progress(self) -> None:
+        self.emit("progress", {"done": self.summary.written + self.summary.skipped + self.summary.failed})
+
+    def stop(self) -> None:
+        if self.pool is not None:
+            _stop_workers(self.pool)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def _file_state(file: InputFile, config_hash: str) -> FileState:
+    """An input file's identity: where it is, its size and time, and a digest of its bytes (so a file
+    rewritten with the same time and size is still seen to change)."""
+    stat = file.path.stat()
+    digest = hashlib.sha256()
+    with file.path.open("rb") as stream:
+        while chunk := stream.read(_DIGEST_CHUNK):
+            digest.update(chunk)
+    return FileState(
+        str(file.path.resolve()), stat.st_size, stat.st_mtime_ns, digest.hexdigest(), config_hash, __version__
+    )
 
 
 def _read_options(options: BatchOptions) -> ReadOptions:
@@ -284,7 +415,7 @@ def _unchanged(options: BatchOptions, state: State, record: PageRecord, input_ha
     done = state.done(record.id)
     if done is None or (done.input_hash, done.config_hash, done.version) != (input_hash, config_hash, __version__):
         return False
-    return options.format != "md" or (options.output / done.output).is_file()
+    return options.format != "md" or (options.output / (done.output + ".md")).is_file()
 
 
 def _pool(workers: int) -> ProcessPoolExecutor | None:
@@ -311,12 +442,6 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
         process.terminate()
 
 
-def _task(
-    options: BatchOptions, shard: list[tuple[int, PageRecord, str]], temporary: Path, pipeline: Pipeline | None
-) -> _Task:
-    return _Task(list(shard), str(options.output), str(temporary), options.format, options.config, pipeline)
-
-
 def _submit(pool: ProcessPoolExecutor | None, task: _Task) -> Future[list[_Outcome]]:
     if pool is not None:
         return pool.submit(clean_shard, task)
@@ -328,11 +453,11 @@ def _submit(pool: ProcessPoolExecutor | None, task: _Task) -> Future[list[_Outco
 def clean_shard(task: _Task) -> list[_Outcome]:
     """Clean one shard of pages (in a worker process, or in this one for --workers 1)."""
     pipeline = task.pipeline or Pipeline()
-    return [_clean_page(seq, record, input_hash, task, pipeline) for seq, record, input_hash in task.pages]
+    return [_clean_page(file, pos, record, input_hash, task, pipeline) for file, pos, record, input_hash in task.pages]
 
 
-def _clean_page(seq: int, record: PageRecord, input_hash: str, task: _Task, pipeline: Pipeline) -> _Outcome:
-    outcome = _Outcome(seq=seq, id=record.id, source=record.source, input_hash=input_hash)
+def _clean_page(file: str, pos: int, record: PageRecord, input_hash: str, task: _Task, pipeline: Pipeline) -> _Outcome:
+    outcome = _Outcome(file=file, pos=pos, id=record.id, source=record.source, input_hash=input_hash)
     name = str(record.output) + ".md"
     target = Path(task.output) / name
     try:
@@ -361,7 +486,7 @@ def _clean_page(seq: int, record: PageRecord, input_hash: str, task: _Task, pipe
             ensure_ascii=False,
             sort_keys=True,
         )
-    outcome.output = name
+    outcome.output = str(record.output)
     lines = []
     for removal in result.removals:
         outcome.removals[removal.stage] += 1
@@ -416,8 +541,9 @@ def _collect(
                 summary.config_hash,
                 __version__,
                 outcome.output,
+                outcome.file,
+                outcome.pos,
                 run,
-                outcome.seq,
                 outcome.audit,
                 outcome.record,
             )

@@ -13,6 +13,7 @@ because a name may contain dots.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 # Longest slug, in characters and in UTF-8 bytes: 80 CJK characters are 240 bytes, 80 characters from
@@ -55,8 +56,10 @@ def full_record_id(container_relative: PurePosixPath, key: str | None, position:
     return f"{container_relative.as_posix()}#{key if key is not None else position}"
 
 
+@lru_cache(maxsize=256)
 def container_folder(container_relative: PurePosixPath) -> PurePosixPath:
-    """The folder a container's records go to: its path without the container suffixes."""
+    """The folder a container's records go to: its path without the container suffixes. (Cached: every
+    record of a container asks for the same folder.)"""
     name = container_relative.name
     stripped = True
     while stripped:

@@ -108,12 +108,18 @@ def iter_pages(
     resolved by suffixing the later one ('a.txt#2', output 'a-<hash>'), which needs a set of 8-byte
     digests, so it is only kept when there is more than one input.
     """
+    seen = Uniquifier() if len(inputs) > 1 else None
+    for file in iter_files(inputs, options):
+        for result in read_file(file, options):
+            yield seen.unique(result) if seen and isinstance(result, PageRecord) else result
+
+
+def iter_files(inputs: Sequence[str | Path], options: ReadOptions = ReadOptions()) -> Iterator[InputFile]:
+    """The files under the inputs, in the order iter_pages reads them. Raises InputError for a missing
+    input before yielding anything."""
     roots = [_check_exists(item) for item in inputs]
-    seen = _Seen() if len(roots) > 1 else None
     for item in roots:
-        for file in _files_of(item, options):
-            for result in read_file(file, options):
-                yield seen.unique(result) if seen and isinstance(result, PageRecord) else result
+        yield from _files_of(item, options)
 
 
 def read_file(file: InputFile, options: ReadOptions = ReadOptions()) -> Iterator[PageRecord | ReadFailure]:
@@ -763,13 +769,18 @@ def _problem(error: Exception) -> str:
 # -- uniqueness across inputs ---------------------------------------------------------------------------
 
 
-class _Seen:
+class Uniquifier:
     """Ids and outputs already given out in this run, as 8-byte digests (case-folded outputs, since two
     names differing only in case are one file on macOS and Windows)."""
 
     def __init__(self) -> None:
         self.ids: set[bytes] = set()
         self.outputs: set[bytes] = set()
+
+    def register(self, identity: str, output: PurePosixPath) -> None:
+        """Count a page as given out without reading it again (its file was skipped as unchanged)."""
+        self.ids.add(_digest(identity))
+        self.outputs.add(_digest(output.as_posix().casefold()))
 
     def unique(self, page: PageRecord) -> PageRecord:
         identity, output = page.id, page.output
@@ -781,8 +792,7 @@ class _Seen:
             output = with_hash(page.output, identity)
         while _digest(output.as_posix().casefold()) in self.outputs:
             output = with_hash(output, identity + short_hash(output.as_posix()))
-        self.ids.add(_digest(identity))
-        self.outputs.add(_digest(output.as_posix().casefold()))
+        self.register(identity, output)
         if identity == page.id and output == page.output:
             return page
         assert is_safe(output), output
