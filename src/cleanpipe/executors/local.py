@@ -28,6 +28,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -54,6 +55,7 @@ STATE_DIR = ".cleanpipe"
 SHARD_SIZE = 32
 _PR_SET_PDEATHSIG = 1
 _DIGEST_CHUNK = 1 << 20
+_STOP_POLL_SECONDS = 0.2
 # Skipped pages are marked in the state this many at a time.
 _SEEN_BATCH = 2000
 
@@ -162,28 +164,51 @@ class Interrupted(Exception):
 def run_batch(options: BatchOptions, *, pipeline: Pipeline | None = None, on_event: Event | None = None) -> RunSummary:
     """Run the batch described by `options`. Raises LockHeld when another run holds the output folder,
     and Interrupted when SIGTERM stops it (outputs written so far stay; the next run resumes)."""
-    with _signals_raise():
-        return _run_batch(options, pipeline, on_event)
+    with _stop_on_signals() as stop:
+        return _run_batch(options, pipeline, on_event, stop)
+
+
+class _Stop:
+    """A stop request from a signal, acted on at safe points of the run: raising from the signal handler
+    itself could land inside the process pool's own locks and hang the shutdown."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def check(self) -> None:
+        if self.signum is not None:
+            raise Interrupted(self.signum)
+
+    def wait(self, future: Future[list[_Outcome]]) -> list[_Outcome]:
+        """A shard's result, looking for a stop request while waiting."""
+        while True:
+            self.check()
+            try:
+                return future.result(timeout=_STOP_POLL_SECONDS)
+            except FutureTimeout:
+                continue
 
 
 @contextmanager
-def _signals_raise() -> Iterator[None]:
-    """Turn SIGTERM into an exception, so the pool's workers are stopped rather than left orphaned."""
+def _stop_on_signals() -> Iterator[_Stop]:
+    """SIGTERM and SIGINT stop the run at the next safe point; its workers are then terminated."""
+    stop = _Stop()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield stop
         return
 
-    def stop(signum: int, frame: object) -> None:
-        raise Interrupted(signum)
+    def request(signum: int, frame: object) -> None:
+        stop.signum = signum
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {number: signal.signal(number, request) for number in (signal.SIGTERM, signal.SIGINT)}
     try:
-        yield
+        yield stop
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
-def _run_batch(options: BatchOptions, pipeline: Pipeline | None, on_event: Event | None) -> RunSummary:
+def _run_batch(options: BatchOptions, pipeline: Pipeline | None, on_event: Event | None, stop: _Stop) -> RunSummary:
     emit = on_event or (lambda kind, data: None)
     output = options.output
     output.mkdir(parents=True, exist_ok=True)
@@ -194,7 +219,7 @@ def _run_batch(options: BatchOptions, pipeline: Pipeline | None, on_event: Event
         temporary.mkdir(parents=True)
         state = State(state_dir / "state.sqlite")
         try:
-            summary = _run_locked(options, state, temporary, pipeline, emit)
+            summary = _run_locked(options, state, temporary, pipeline, emit, stop)
         finally:
             state.close()
         summary.lock_taken_over = lock.took_over
@@ -204,12 +229,12 @@ def _run_batch(options: BatchOptions, pipeline: Pipeline | None, on_event: Event
 
 
 def _run_locked(
-    options: BatchOptions, state: State, temporary: Path, pipeline: Pipeline | None, emit: Event
+    options: BatchOptions, state: State, temporary: Path, pipeline: Pipeline | None, emit: Event, stop: _Stop
 ) -> RunSummary:
     started = time.perf_counter()
     summary = RunSummary(config_hash=_config_hash(options))
     run = summary.run = state.begin_run(time.time())
-    batch = _Batch(options, state, run, summary, emit, temporary, pipeline)
+    batch = _Batch(options, state, run, summary, emit, temporary, pipeline, stop)
     try:
         for ordinal, file in enumerate(iter_files(list(options.inputs), batch.read_options)):
             batch.read(file, ordinal)
@@ -258,8 +283,10 @@ class _Batch:
         emit: Event,
         temporary: Path,
         pipeline: Pipeline | None,
+        stop: _Stop,
     ) -> None:
         self.options, self.state, self.run, self.summary, self.emit = options, state, run, summary, emit
+        self.stop_request = stop
         self.temporary, self.pipeline = temporary, pipeline
         self.read_options = _read_options(options)
         # Ids and outputs stay unique across several inputs; one input is unique by construction.
@@ -273,6 +300,7 @@ class _Batch:
         self.files: dict[str, _FileProgress] = {}
 
     def read(self, file: InputFile, ordinal: int) -> None:
+        self.stop_request.check()
         current = _file_state(file, self.summary.config_hash)
         self.layout.update(f"{current.path}\0{current.digest}\n".encode())
         unchanged = None if self.options.force else self.state.unchanged_file(current)
@@ -304,6 +332,7 @@ class _Batch:
         return all((self.options.output / (output + ".md")).is_file() for _, output in self.state.file_pages(path))
 
     def _page(self, item: PageRecord, progress: _FileProgress, pos: int) -> None:
+        self.stop_request.check()
         self.summary.pages += 1
         progress.expected += 1
         input_hash = _input_hash(item)
@@ -321,7 +350,7 @@ class _Batch:
         # Finished shards are committed as soon as they are at the head of the queue, so a killed run loses
         # little; a full queue waits for its oldest shard, which bounds memory.
         while self.pending and (self.pending[0].done() or len(self.pending) > 2 * self.options.workers):
-            self._collect(self.pending.popleft().result())
+            self._collect(self.stop_request.wait(self.pending.popleft()))
 
     def _send(self) -> None:
         task = _Task(
@@ -339,7 +368,7 @@ class _Batch:
         if self.shard:
             self._send()
         while self.pending:
-            self._collect(self.pending.popleft().result())
+            self._collect(self.stop_request.wait(self.pending.popleft()))
         self._flush_seen()
         for progress in list(self.files.values()):
             self._file_done(progress)
@@ -438,6 +467,11 @@ def _die_with_parent() -> None:
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """Stop workers at once (the run is being stopped): terminating them beats waiting for their shards.
     ProcessPoolExecutor has no public way to do this, so its process table is used."""
+    # Before Python 3.11.4 the pool's queue feeder thread could block for ever sending to workers that are
+    # gone, and shutdown waited for it: cancelling the queue's join lets the run end.
+    call_queue = getattr(pool, "_call_queue", None)
+    if call_queue is not None:
+        call_queue.cancel_join_thread()
     for process in list(getattr(pool, "_processes", {}).values()):
         process.terminate()
 
