@@ -21,7 +21,8 @@ from cleanpipe.io.readers import ReadOptions, iter_pages
 from cleanpipe.io.records import PageRecord, ReadFailure
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-CORPUS = Path("/work/shared/corpus")
+# The development corpus sits beside the repository (../shared), on developer machines and in CI.
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 RECORDS: dict[str, dict[str, Any]] = json.loads((FIXTURES / "readers_records.json").read_text(encoding="utf-8"))
 # The JSONL sources, in the order the tests write them.
 JSONL_SOURCES = ("ccnet", "chinesewebtext_dirty", "wudao", "zhihu", "skywork_finance")
