@@ -29,7 +29,6 @@ import hashlib
 import io
 import json
 import os
-import platform
 import random
 import shlex
 import shutil
@@ -43,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_speed import BenchError, Page, _cpu_model, _git_revision, _version, load_pages  # noqa: E402
+from bench_speed import BenchError, Page, load_pages, machine_info, write_report  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = REPO_ROOT.parent / "shared"
@@ -390,17 +389,6 @@ def _digest(path: Path) -> str:
 # ----------------------------------------------------------------------------------------------- report
 
 
-def machine_info() -> list[tuple[str, str]]:
-    return [
-        ("CPU", f"{_cpu_model()} ({os.cpu_count()} logical CPUs)"),
-        ("OS", platform.platform()),
-        ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
-        ("load average at the end (1/5/15 min)", " ".join(f"{load:.2f}" for load in os.getloadavg())),
-        ("cleanpipe revision", _git_revision()),
-        ("packages", ", ".join(f"{name} {_version(name)}" for name in PACKAGES)),
-    ]
-
-
 def _row(m: Measurement) -> str:
     pages = m.run_json["pages"]
     workers = m.workers
@@ -472,7 +460,7 @@ def render(corpus: Corpus, runs: dict[str, Measurement], command: str, identical
             + ("byte-identical" if identical else "DIFFERENT (the executor promises byte-identical outputs)")
         )
     lines += ["", "Machine:", ""]
-    lines += [f"- {key}: {value}" for key, value in machine_info()]
+    lines += [f"- {key}: {value}" for key, value in machine_info("", PACKAGES)]
     return "\n".join(lines) + "\n"
 
 
@@ -578,11 +566,7 @@ def main(argv: list[str] | None = None) -> int:
     command = shlex.join(["python3", "bench/bench_batch.py", *(argv if argv is not None else sys.argv[1:])])
     report = render(corpus, runs, command, identical)
     print()
-    print(report, end="")
-    if not args.no_write:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(report, encoding="utf-8")
-        print(f"\nwritten: {args.output}")
+    write_report(report, args.output, args.no_write)
     return 0
 
 

@@ -361,15 +361,26 @@ def _git_revision() -> str:
     return f"{head} (src/ has uncommitted changes)" if dirty else head
 
 
-def machine_info() -> list[tuple[str, str]]:
+def machine_info(
+    cpu_note: str = "; the benchmark uses one", packages: tuple[str, ...] | None = None
+) -> list[tuple[str, str]]:
     return [
-        ("CPU", f"{_cpu_model()} ({os.cpu_count()} logical CPUs; the benchmark uses one)"),
+        ("CPU", f"{_cpu_model()} ({os.cpu_count()} logical CPUs{cpu_note})"),
         ("OS", platform.platform()),
         ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
         ("load average at the end (1/5/15 min)", " ".join(f"{load:.2f}" for load in os.getloadavg())),
         ("cleanpipe revision", _git_revision()),
-        ("packages", ", ".join(f"{name} {_version(name)}" for name in PACKAGES)),
+        ("packages", ", ".join(f"{name} {_version(name)}" for name in packages or PACKAGES)),
     ]
+
+
+def write_report(report: str, output: Path, no_write: bool) -> None:
+    """Print a benchmark's report and, unless told not to, write it to its results file."""
+    print(report, end="")
+    if not no_write:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(report, encoding="utf-8")
+        print(f"\nwritten: {output}")
 
 
 def render(
@@ -496,11 +507,7 @@ def main(argv: list[str] | None = None) -> int:
 
     command = shlex.join(["python3", "bench/bench_speed.py", *(argv if argv is not None else sys.argv[1:])])
     report = render(measurements, pages, args.repeat, command, baseline)
-    print(report, end="")
-    if not args.no_write:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(report, encoding="utf-8")
-        print(f"\nwritten: {args.output}")
+    write_report(report, args.output, args.no_write)
     return 0
 
 
