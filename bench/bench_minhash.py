@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_speed import DEFAULT_SHARED, load_pages, machine_info, write_report  # noqa: E402
 
-from cleanpipe.corpus.minhash import MinHashParams, Signer, _cjk_share, _SPACE_OR_PUNCT  # noqa: E402
+from cleanpipe.corpus.minhash import _SPACE_OR_PUNCT, MinHashParams, Signer, _cjk_share  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "minhash.md"
 PACKAGES = ("cleanpipe", "numpy", "datasketch")
