@@ -15,9 +15,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import numpy as np  # noqa: E402
 from bench_speed import DEFAULT_SHARED, load_pages, machine_info, write_report  # noqa: E402
 
-from cleanpipe.corpus.minhash import _SPACE_OR_PUNCT, MinHashParams, Signer, _cjk_share  # noqa: E402
+from cleanpipe.corpus.minhash import MinHashParams, Signer, _cjk_share, _letters_folded  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "minhash.md"
 PACKAGES = ("cleanpipe", "numpy", "datasketch")
@@ -25,8 +26,9 @@ PACKAGES = ("cleanpipe", "numpy", "datasketch")
 
 def datasketch_shingles(text: str, params: MinHashParams) -> list[bytes]:
     """The same shingles cleanpipe hashes, as byte strings for datasketch."""
-    if _cjk_share(text[:2000]) >= 0.3:
-        units = _SPACE_OR_PUNCT.sub("", text).casefold()
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if _cjk_share(points[:2000]) >= 0.3:
+        units = _letters_folded(points).astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
         n = min(params.char_ngram, len(units)) or 1
         return list({units[i : i + n].encode() for i in range(max(1, len(units) - n + 1))})
     import regex

@@ -41,6 +41,7 @@ def test_shingling_can_be_forced() -> None:
     chars = MinHashParams(shingling="char", char_ngram=5)
     text = "abcdefgh"
     assert shingle_hashes(text, chars).size == 4  # character 5-grams of an English word
+    assert np.array_equal(shingle_hashes("ABC-DEF GH", chars), shingle_hashes(text, chars))  # case, spaces, dashes
 
 
 def test_signatures_are_the_same_in_another_process() -> None:

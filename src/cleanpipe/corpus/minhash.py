@@ -16,14 +16,15 @@ This module is the in-memory core: signatures, bands, and verified clusters for 
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import regex
 
-_SPACE_OR_PUNCT = regex.compile(r"[\s\p{P}\p{S}]+")
 _WORD = regex.compile(r"[\p{L}\p{N}]+")
 _MASK32 = np.uint64(0xFFFFFFFF)
 # The language of a page (CJK or not) is judged on its start: enough to tell, and cheap on long pages.
@@ -58,17 +59,17 @@ class MinHashParams:
 def shingle_hashes(text: str, params: MinHashParams, *, distinct: bool = True) -> np.ndarray:
     """The 64-bit hashes of the page's shingles (characters for CJK, words otherwise); sorted and distinct
     unless `distinct` is false (a signature does not need it, and sorting costs more than the signature)."""
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     mode = params.shingling
     if mode == "auto":
-        mode = "char" if _cjk_share(text[:_LANGUAGE_SAMPLE]) >= CJK_SHARE_FOR_CHARACTERS else "word"
+        mode = "char" if _cjk_share(points[:_LANGUAGE_SAMPLE]) >= CJK_SHARE_FOR_CHARACTERS else "word"
     if mode == "char":
-        units = np.frombuffer(_SPACE_OR_PUNCT.sub("", text).casefold().encode("utf-32-le"), dtype=np.uint32)
+        units = _letters_folded(points).astype(np.uint64)
         n = params.char_ngram
     else:
         words = _WORD.findall(text.casefold())
         units = np.array([_word_id(word) for word in words], dtype=np.uint64)
         n = params.word_ngram
-    units = units.astype(np.uint64)
     if units.size == 0:
         return np.zeros(0, dtype=np.uint64)
     if units.size < n:
@@ -80,16 +81,43 @@ def shingle_hashes(text: str, params: MinHashParams, *, distinct: bool = True) -
     return np.unique(hashes) if distinct else hashes
 
 
+def _letters_folded(points: np.ndarray) -> np.ndarray:
+    """The code points without spaces, punctuation and symbols, lower-cased: copies of a text that differ
+    only in those still share their shingles. Done with lookup tables over the Basic Multilingual Plane."""
+    dropped, lower = _bmp_tables()
+    in_bmp = points < 0x10000
+    low16 = (points & 0xFFFF).astype(np.intp)
+    kept = points[~(in_bmp & dropped[low16])]
+    in_bmp = kept < 0x10000
+    return np.where(in_bmp, lower[(kept & 0xFFFF).astype(np.intp)], kept)
+
+
+@lru_cache(maxsize=1)
+def _bmp_tables() -> tuple[np.ndarray, np.ndarray]:
+    """For every BMP code point: whether it is a space, punctuation, symbol or control character, and its
+    single-character lower case (itself when it has none). Built once per process (tens of milliseconds)."""
+    dropped = np.zeros(0x10000, dtype=bool)
+    lower = np.arange(0x10000, dtype=np.uint32)
+    for point in range(0x10000):
+        character = chr(point)
+        category = unicodedata.category(character)
+        if category[0] in "PSZ" or category == "Cc" or character.isspace():
+            dropped[point] = True
+        folded = character.lower()
+        if len(folded) == 1:
+            lower[point] = ord(folded)
+    return dropped, lower
+
+
 # Code point ranges of CJK scripts (kana, CJK ideographs and extensions, Hangul, compatibility ideographs)
 # and of Latin letters and digits, for telling a page's script by counting, in numpy.
 _CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0x20000, 0x2FFFF))
 _LATIN_RANGES = ((0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A), (0xC0, 0x24F), (0x370, 0x52F))
 
 
-def _cjk_share(sample: str) -> float:
-    """Share of CJK characters among the CJK and Latin-script letters and digits of `sample`. (The
+def _cjk_share(points: np.ndarray) -> float:
+    """Share of CJK characters among the CJK and Latin-script letters and digits of some code points. (The
     regex-based text.cjk_share is exact but costs more than the whole signature on long pages.)"""
-    points = np.frombuffer(sample.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     cjk = sum(int(np.count_nonzero((points >= low) & (points <= high))) for low, high in _CJK_RANGES)
     latin = sum(int(np.count_nonzero((points >= low) & (points <= high))) for low, high in _LATIN_RANGES)
     return cjk / (cjk + latin) if cjk + latin else 0.0
