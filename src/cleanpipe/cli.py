@@ -16,7 +16,15 @@ import typer
 from cleanpipe import __version__
 from cleanpipe.config import Config, ConfigError, find_config
 from cleanpipe.document import CleanError
-from cleanpipe.executors.local import AUDIT_FILE, RUN_FILE, BatchOptions, Interrupted, RunSummary, run_batch
+from cleanpipe.executors.local import (
+    AUDIT_FILE,
+    RUN_FILE,
+    BatchOptions,
+    Interrupted,
+    RunSummary,
+    read_options,
+    run_batch,
+)
 from cleanpipe.executors.lock import LockHeld
 from cleanpipe.explain import explain as explain_page
 from cleanpipe.io.files import InputError
@@ -119,10 +127,9 @@ def run(
 
 def _count_pages(options: BatchOptions) -> int:
     """Pages to expect, for the progress bar's ETA: one quick pass of the readers."""
-    from cleanpipe.io.readers import ReadOptions, iter_pages
+    from cleanpipe.io.readers import iter_pages
 
-    fields = dict(options.config.input)
-    return sum(1 for _ in iter_pages(list(options.inputs), ReadOptions(**fields, exclude=options.output)))
+    return sum(1 for _ in iter_pages(list(options.inputs), read_options(options)))
 
 
 def _now() -> str:

@@ -56,13 +56,6 @@ class CleanResult:
     timings: dict[str, float] = field(default_factory=dict)
     document: Document | None = field(default=None, repr=False, compare=False)
 
-    def removed_chars(self) -> dict[str, int]:
-        """Characters removed per stage (escape repairs count the escapes they replaced)."""
-        totals: dict[str, int] = {}
-        for removal in self.removals:
-            totals[removal.stage] = totals.get(removal.stage, 0) + len(removal.text)
-        return totals
-
 
 def as_stage(step: Stage | StageFunction) -> Stage:
     if isinstance(step, Stage):

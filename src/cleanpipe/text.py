@@ -10,7 +10,6 @@ import regex
 CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
 _LETTER = regex.compile(r"[\p{L}\p{N}]")
 _NOT_WORD = regex.compile(r"[\p{P}\p{S}\p{Z}\s]+")
-SENTENCE_END = "。！？!?；;…"
 # Texts longer than this are compared only exactly: rapidfuzz's edit distance grows with the product of
 # the two lengths, and a paragraph this long that differs at all is not a pasted copy worth the cost.
 FUZZY_MAX_CHARS = 20_000

@@ -89,7 +89,6 @@ class RunSummary:
     chars_in: int = 0
     chars_out: int = 0
     removals: Counter[str] = field(default_factory=Counter)
-    removed_chars: Counter[str] = field(default_factory=Counter)
     removed_chars_by_rule: Counter[str] = field(default_factory=Counter)
     stage_seconds: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
@@ -100,6 +99,14 @@ class RunSummary:
     @property
     def failed(self) -> int:
         return len(self.failures)
+
+    @property
+    def removed_chars(self) -> Counter[str]:
+        """Characters removed per stage, summed from the per-rule counts ('stage/rule')."""
+        per_stage: Counter[str] = Counter()
+        for key, chars in self.removed_chars_by_rule.items():
+            per_stage[key.split("/", 1)[0]] += chars
+        return per_stage
 
     def to_json(self, options: BatchOptions) -> dict[str, Any]:
         return {
@@ -288,7 +295,7 @@ class _Batch:
         self.options, self.state, self.run, self.summary, self.emit = options, state, run, summary, emit
         self.stop_request = stop
         self.temporary, self.pipeline = temporary, pipeline
-        self.read_options = _read_options(options)
+        self.read_options = read_options(options)
         # Ids and outputs stay unique across several inputs; one input is unique by construction.
         self.unique = Uniquifier() if len(options.inputs) > 1 else None
         self.layout = hashlib.sha256()
@@ -420,7 +427,8 @@ def _file_state(file: InputFile, config_hash: str) -> FileState:
     )
 
 
-def _read_options(options: BatchOptions) -> ReadOptions:
+def read_options(options: BatchOptions) -> ReadOptions:
+    """The readers' options for a run: field names from the config's [input] table, the output skipped."""
     fields = dict(options.config.input)
     return ReadOptions(**fields, exclude=options.output)
 
@@ -565,8 +573,6 @@ def _collect(
         summary.chars_out += outcome.chars_out
         summary.removals.update(outcome.removals)
         summary.removed_chars_by_rule.update(outcome.removed_chars)
-        for key, chars in outcome.removed_chars.items():
-            summary.removed_chars[key.split("/", 1)[0]] += chars
         summary.stage_seconds.update(outcome.timings)
         rows.append(
             (
@@ -615,25 +621,3 @@ def _write_final_files(options: BatchOptions, state: State, run: int, temporary:
 
 def _write_failures(output: Path, failures: Iterable[dict[str, str]]) -> None:
     write_atomic(output / FAILED_FILE, "".join(json.dumps(failure, ensure_ascii=False) + "\n" for failure in failures))
-
-
-def run_folder(
-    inputs: list[Path],
-    output: Path,
-    *,
-    config: Config | None = None,
-    pipeline: Pipeline | None = None,
-    on_error: Callable[[str, str], None] | None = None,
-    on_warning: Callable[[str, str], None] | None = None,
-    workers: int = 1,
-) -> RunSummary:
-    """Clean the pages under `inputs` into `output` with one worker: the simple form of run_batch."""
-
-    def relay(kind: str, data: dict[str, Any]) -> None:
-        if kind == "error" and on_error:
-            on_error(data["source"], f"{data['source']}: {data['error']}")
-        elif kind == "warning" and on_warning:
-            on_warning(data["source"], f"{data['source']}: {data['message']}")
-
-    options = BatchOptions(tuple(inputs), output, config or Config(), workers=workers)
-    return run_batch(options, pipeline=pipeline, on_event=relay)

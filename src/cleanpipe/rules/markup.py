@@ -15,12 +15,6 @@ IMAGE_PROCESSING_PARAMS = (
     "imageslim", "watermark", "thumbnail",
 )
 
-# File endings that make a bare URL an image.
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".svg", ".avif")
-
-# Host names of common image CDNs, for URLs without a file ending.
-IMAGE_HOST_HINTS = ("pic", "img", "image", "photo", "cdn")
-
 # HTML elements whose leftover tags are removed from text (the text between them is kept).
 INLINE_TAGS = (
     "a", "span", "font", "b", "strong", "i", "em", "u", "p", "div", "img", "section", "center", "small",

@@ -14,9 +14,7 @@ import regex
 from cleanpipe.config import Config
 from cleanpipe.document import Block, Document, Inline
 from cleanpipe.rules.markup import (
-    IMAGE_HOST_HINTS,
     IMAGE_PROCESSING_PARAMS,
-    IMAGE_SUFFIXES,
     IMAGE_URL_ATTRIBUTES,
     INLINE_TAGS,
 )
@@ -268,12 +266,6 @@ def fix_scheme(url: str) -> str:
     if url.startswith("/") and regex.match(rf"/{_HOST}(?:[:/?#]|$)", url):
         return "https:/" + url
     return url
-
-
-def looks_like_image_url(url: str) -> bool:
-    path = urlsplit(url).path.lower()
-    host = urlsplit(url).netloc.lower()
-    return path.endswith(IMAGE_SUFFIXES) or any(hint in host for hint in IMAGE_HOST_HINTS) or _is_processed(url)
 
 
 def _attributes(raw: str) -> dict[str, str]:

@@ -61,7 +61,6 @@ _SPEAKER = regex.compile(r"^[^:：\s]{1,12}[:：]\s*[“\"「『]")
 _LIST_NUMBER = regex.compile(r"^\d{1,2}\s*[.、．]\s*\D")
 _INNER_QUESTION = regex.compile(r"[？?](?![】\]）)」』”\"]*$)")
 _NAME_AND_COUNT = regex.compile(r"^(?P<name>[\p{Han}A-Za-z]{1,16}?)(?P<count>\d+)$")
-_SENTENCE_INSIDE = regex.compile(r"[。，,！!；;]")
 _SENTENCE_PUNCT = regex.compile(r"[。！!；;，,]")
 _TITLE_MAX = 80
 _TITLE_PROSE = 40
@@ -250,7 +249,7 @@ def heading_level(text: str) -> int:
         return 0  # the cheap test first: most lines are paragraphs
     cjk = cjk_share(text) >= 0.5
     limit = MAX_HEADING_CJK if cjk else MAX_HEADING_LATIN
-    if len(text) > limit or _SENTENCE_INSIDE.search(text[:-1]) or _INNER_QUESTION.search(text):
+    if len(text) > limit or _SENTENCE_PUNCT.search(text[:-1]) or _INNER_QUESTION.search(text):
         return 0
     last = text[-1]
     if last in ":：":
@@ -282,6 +281,3 @@ def _is_lead_in(label: str) -> bool:
     label = label.strip()
     return label.endswith(LEAD_IN_ENDINGS) or label.startswith(LEAD_IN_STARTS)
 
-
-def is_heading(block: Block) -> bool:
-    return block.kind in ("heading", "title")
