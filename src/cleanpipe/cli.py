@@ -15,9 +15,12 @@ import typer
 
 from cleanpipe import __version__
 from cleanpipe.config import Config, ConfigError, find_config
+from cleanpipe.corpus.minhash import MinHashParams
+from cleanpipe.corpus.neardup import NearDupSettings
 from cleanpipe.document import CleanError
 from cleanpipe.executors.local import (
     AUDIT_FILE,
+    DUPLICATES_FILE,
     RUN_FILE,
     BatchOptions,
     Interrupted,
@@ -74,12 +77,28 @@ def run(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors and the summary line."),
     log_format: str = typer.Option("text", "--log-format", help="text, or json: one JSON object per line on stderr."),
+    dedup: str = typer.Option(
+        "drop",
+        "--dedup",
+        help="Near-duplicate pages across the corpus and earlier runs: drop them (set aside in "
+        "OUTPUT/.cleanpipe/dropped), flag them (duplicate_of in their metadata), or off.",
+    ),
+    keep: str = typer.Option(
+        "first", "--keep", help="Which page of a cluster of duplicates stays: first (seen), longest, or recent."
+    ),
+    dedup_threshold: float = typer.Option(
+        0.8, "--dedup-threshold", help="Jaccard similarity of shingles at which two pages are duplicates."
+    ),
+    shingles: str = typer.Option(
+        "auto", "--shingles", help="auto (characters for CJK pages, words otherwise), char or word."
+    ),
 ) -> None:
     """Clean every page under INPUTS into OUTPUT, skipping pages unchanged since the last run.
 
     Writes one <name>.md per page (folders mirrored; records of dumps under a folder named after the dump),
     or pages.jsonl / pages.parquet with --format; removed.jsonl, every removal with its rule and reason;
-    failed.jsonl, pages that failed and why; and run.json, what the run did.
+    failed.jsonl, pages that failed and why; duplicates.jsonl, each cluster of near-duplicate pages with
+    the page kept and the others; and run.json, what the run did.
 
     Example: cleanpipe run data/raw -o data/clean --workers 2
 
@@ -98,6 +117,9 @@ def run(
             workers=workers or os.cpu_count() or 1,
             format=output_format,
             force=force,
+            dedup=dedup,
+            keep=keep,
+            near_dup=NearDupSettings(dedup_threshold, MinHashParams(shingling=shingles)),
         )
     except (ConfigError, ValueError) as error:
         _fail_usage(str(error))
@@ -207,6 +229,12 @@ class _Log:
             for stage in sorted(summary.removals):
                 typer.echo(
                     f"  {stage:<12} {summary.removals[stage]:>6} removals  {summary.removed_chars[stage]:>10,} chars"
+                )
+            if summary.duplicates.get("duplicates"):
+                action = {"drop": "dropped", "flag": "flagged"}[options.dedup]
+                typer.echo(
+                    f"duplicates: {summary.duplicates['duplicates']} pages {action} in "
+                    f"{summary.duplicates['clusters']} clusters (kept: {options.keep}): {options.output / DUPLICATES_FILE}"
                 )
             typer.echo(f"audit: {options.output / AUDIT_FILE}  run: {options.output / RUN_FILE}")
         typer.echo(f"done in {summary.seconds:.2f}s ({rate:.0f} pages/s)")

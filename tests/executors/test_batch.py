@@ -140,7 +140,9 @@ def _state(pid: int) -> str:
 def test_sigterm_stops_the_workers_and_the_next_run_resumes(tmp_path: Path) -> None:
     pages = _pages(tmp_path / "raw", 300)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "cleanpipe.cli", "run", str(pages), "-o", str(out), "--workers", "2", "-q"]
+    # The pages are variants of one page: with near-duplicates dropped only one would stay in view.
+    command = [sys.executable, "-m", "cleanpipe.cli", "run", str(pages), "-o", str(out), "-w", "2", "-q"]
+    command += ["--dedup", "off"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list(out.glob("*.md"))) < 60:
@@ -210,7 +212,8 @@ def test_run_json_says_what_the_run_did(tmp_path: Path) -> None:
 
 def test_jsonl_and_parquet_outputs_hold_every_page(tmp_path: Path) -> None:
     pages = _pages(tmp_path / "raw", 5)
-    run_batch(BatchOptions((pages,), tmp_path / "j", format="jsonl"))
+    # The pages are variants of one page: near-duplicate dropping is off to see every record.
+    run_batch(BatchOptions((pages,), tmp_path / "j", format="jsonl", dedup="off"))
     records = [json.loads(line) for line in (tmp_path / "j" / "pages.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in records] == [f"page{n:04d}.txt" for n in range(5)]
     assert all(r["markdown"].startswith("---\n") and r["removed"]["dedup"] > 0 for r in records)
@@ -218,7 +221,7 @@ def test_jsonl_and_parquet_outputs_hold_every_page(tmp_path: Path) -> None:
     table = pyarrow_json.read_json(tmp_path / "j" / "pages.jsonl")  # what datasets' json loader builds on
     assert table.num_rows == 5 and {"id", "markdown", "metadata", "removed", "url"} <= set(table.column_names)
     pq = pytest.importorskip("pyarrow.parquet")
-    run_batch(BatchOptions((pages,), tmp_path / "p", format="parquet"))
+    run_batch(BatchOptions((pages,), tmp_path / "p", format="parquet", dedup="off"))
     parquet = pq.read_table(tmp_path / "p" / "pages.parquet")
     assert parquet.column("markdown").to_pylist() == [r["markdown"] for r in records]
 

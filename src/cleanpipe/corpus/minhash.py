@@ -45,6 +45,12 @@ class MinHashParams:
     seed: int = 1
     shingling: str = "auto"  # "auto", "char" or "word"
 
+    def __post_init__(self) -> None:
+        if self.shingling not in ("auto", "char", "word"):
+            raise ValueError(f"shingling must be auto, char or word, not {self.shingling!r}")
+        if self.num_perm < 2 or self.char_ngram < 1 or self.word_ngram < 1:
+            raise ValueError("num_perm must be at least 2 and n-gram sizes at least 1")
+
     def mixer(self) -> np.uint64:
         """An odd 64-bit multiplier that spreads shingle hashes over the bins, from the seed."""
         rng = np.random.Generator(np.random.PCG64(self.seed))
@@ -79,6 +85,16 @@ def shingle_hashes(text: str, params: MinHashParams, *, distinct: bool = True) -
         for offset in range(n):  # n is small (3-5): a loop over positions in the n-gram, not over the text
             hashes = hashes * _BASE + units[offset : units.size - n + 1 + offset]
     return np.unique(hashes) if distinct else hashes
+
+
+def exact_key(text: str) -> tuple[int, int]:
+    """A 64-bit key of the page's letters and digits, folded as shingles are (spaces, punctuation and case
+    ignored), and how many there are: two pages with equal keys are exact duplicates for the corpus pass,
+    and the count is the page's length in what it says rather than in how it is spaced."""
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    letters = _letters_folded(points)
+    digest = hashlib.blake2b(letters.astype("<u4").tobytes(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True), int(letters.size)
 
 
 def _letters_folded(points: np.ndarray) -> np.ndarray:

@@ -37,6 +37,7 @@ from typing import Any
 
 from cleanpipe import __version__
 from cleanpipe.config import Config
+from cleanpipe.corpus.neardup import KEEP_POLICIES, Duplicate, NearDupIndex, NearDupSettings, PageKeys, page_keys
 from cleanpipe.document import CleanError
 from cleanpipe.executors.lock import OutputLock
 from cleanpipe.executors.state import FileState, State
@@ -45,11 +46,17 @@ from cleanpipe.io.readers import InputFile, ReadOptions, Uniquifier, iter_files,
 from cleanpipe.io.records import PageRecord, ReadFailure
 from cleanpipe.io.writers import CORPUS_FILES, FORMATS, page_record, write_jsonl, write_parquet
 from cleanpipe.pipeline import Pipeline
+from cleanpipe.stages.render import set_front_matter_fields, split_front_matter
 
 AUDIT_FILE = "removed.jsonl"
 FAILED_FILE = "failed.jsonl"
 RUN_FILE = "run.json"
+DUPLICATES_FILE = "duplicates.jsonl"
 STATE_DIR = ".cleanpipe"
+# Pages dropped as duplicates (--dedup drop, --format md) are moved here, so a later run that keeps them
+# after all (a new policy, an edited page) puts them back without cleaning them again.
+DROPPED_DIR = "dropped"
+DEDUP_MODES = ("drop", "flag", "off")
 # Pages per task sent to a worker: large enough to amortise the process hop, small enough to keep the
 # pool busy and memory low.
 SHARD_SIZE = 32
@@ -71,10 +78,18 @@ class BatchOptions:
     format: str = "md"
     force: bool = False
     shard_size: int = SHARD_SIZE
+    # Near-duplicate pages across the corpus: drop them, flag them in their metadata, or leave them.
+    dedup: str = "drop"
+    keep: str = "first"
+    near_dup: NearDupSettings = field(default_factory=NearDupSettings)
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
             raise ValueError(f"--format must be one of {', '.join(FORMATS)}, not {self.format!r}")
+        if self.dedup not in DEDUP_MODES:
+            raise ValueError(f"--dedup must be one of {', '.join(DEDUP_MODES)}, not {self.dedup!r}")
+        if self.keep not in KEEP_POLICIES:
+            raise ValueError(f"--keep must be one of {', '.join(KEEP_POLICIES)}, not {self.keep!r}")
         if self.workers < 1:
             raise ValueError("--workers must be at least 1")
 
@@ -95,6 +110,7 @@ class RunSummary:
     config_hash: str = ""
     run: int = 0
     lock_taken_over: dict[str, object] | None = None
+    duplicates: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failed(self) -> int:
@@ -125,6 +141,7 @@ class RunSummary:
             "chars_removed_per_stage": dict(sorted(self.removed_chars.items())),
             "chars_removed_per_rule": dict(sorted(self.removed_chars_by_rule.items())),
             "seconds_per_stage": {k: round(v, 3) for k, v in sorted(self.stage_seconds.items())},
+            "duplicates": self.duplicates,
             "seconds": round(self.seconds, 3),
             "lock_taken_over_from": self.lock_taken_over,
         }
@@ -138,6 +155,7 @@ class _Task:
     format: str
     config: Config
     pipeline: Pipeline | None
+    near_dup: NearDupSettings | None
 
 
 @dataclass
@@ -158,6 +176,7 @@ class _Outcome:
     removed_chars: Counter[str] = field(default_factory=Counter)
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    keys: PageKeys | None = None
 
 
 class Interrupted(Exception):
@@ -241,7 +260,8 @@ def _run_locked(
     started = time.perf_counter()
     summary = RunSummary(config_hash=_config_hash(options))
     run = summary.run = state.begin_run(time.time())
-    batch = _Batch(options, state, run, summary, emit, temporary, pipeline, stop)
+    index = NearDupIndex(options.output / STATE_DIR / "dedup", options.near_dup, db=state.db)
+    batch = _Batch(options, state, run, summary, emit, temporary, pipeline, stop, index)
     try:
         for ordinal, file in enumerate(iter_files(list(options.inputs), batch.read_options)):
             batch.read(file, ordinal)
@@ -251,14 +271,17 @@ def _run_locked(
         raise
     finally:
         batch.close()
+    stop.check()
+    dedup_changed = _near_duplicates(options, state, index, run, summary, emit)
     layout = batch.layout.hexdigest()
     if (
         batch.processed
         or summary.failures
+        or dedup_changed
         or state.last_finished_layout(run) != layout
         or not _final_files_exist(options)
     ):
-        _write_final_files(options, state, run, temporary)
+        _write_final_files(options, state, run, temporary, index)
     _write_failures(options.output, summary.failures)
     state.finish_run(run, time.time(), layout)
     summary.seconds = time.perf_counter() - started
@@ -291,8 +314,10 @@ class _Batch:
         temporary: Path,
         pipeline: Pipeline | None,
         stop: _Stop,
+        index: NearDupIndex,
     ) -> None:
         self.options, self.state, self.run, self.summary, self.emit = options, state, run, summary, emit
+        self.index = index
         self.stop_request = stop
         self.temporary, self.pipeline = temporary, pipeline
         self.read_options = read_options(options)
@@ -336,7 +361,7 @@ class _Batch:
     def _outputs_exist(self, path: str) -> bool:
         if self.options.format != "md":
             return True
-        return all((self.options.output / (output + ".md")).is_file() for _, output in self.state.file_pages(path))
+        return all(_md_output_exists(self.options.output, output) for _, output in self.state.file_pages(path))
 
     def _page(self, item: PageRecord, progress: _FileProgress, pos: int) -> None:
         self.stop_request.check()
@@ -367,6 +392,7 @@ class _Batch:
             self.options.format,
             self.options.config,
             self.pipeline,
+            self.options.near_dup if self.options.dedup != "off" else None,
         )
         self.pending.append(_submit(self.pool, task))
         self.shard = []
@@ -386,7 +412,7 @@ class _Batch:
         self._progress()
 
     def _collect(self, outcomes: list[_Outcome]) -> None:
-        _collect(outcomes, self.options, self.state, self.run, self.summary, self.emit)
+        _collect(outcomes, self.options, self.state, self.run, self.summary, self.emit, self.index)
         for outcome in outcomes:
             progress = self.files[outcome.file]
             progress.collected += 1
@@ -452,7 +478,12 @@ def _unchanged(options: BatchOptions, state: State, record: PageRecord, input_ha
     done = state.done(record.id)
     if done is None or (done.input_hash, done.config_hash, done.version) != (input_hash, config_hash, __version__):
         return False
-    return options.format != "md" or (options.output / (done.output + ".md")).is_file()
+    return options.format != "md" or _md_output_exists(options.output, done.output)
+
+
+def _md_output_exists(output: Path, name: str) -> bool:
+    """A page's Markdown is in the output folder, or set aside there as a dropped duplicate."""
+    return (output / (name + ".md")).is_file() or (output / STATE_DIR / DROPPED_DIR / (name + ".md")).is_file()
 
 
 def _pool(workers: int) -> ProcessPoolExecutor | None:
@@ -529,6 +560,8 @@ def _clean_page(file: str, pos: int, record: PageRecord, input_hash: str, task: 
             sort_keys=True,
         )
     outcome.output = str(record.output)
+    if task.near_dup is not None:
+        outcome.keys = page_keys(split_front_matter(result.markdown)[1], task.near_dup)
     lines = []
     for removal in result.removals:
         outcome.removals[removal.stage] += 1
@@ -545,7 +578,13 @@ def _clean_page(file: str, pos: int, record: PageRecord, input_hash: str, task: 
 
 
 def _collect(
-    outcomes: list[_Outcome], options: BatchOptions, state: State, run: int, summary: RunSummary, emit: Event
+    outcomes: list[_Outcome],
+    options: BatchOptions,
+    state: State,
+    run: int,
+    summary: RunSummary,
+    emit: Event,
+    index: NearDupIndex,
 ) -> None:
     rows = []
     failed = []
@@ -588,8 +627,10 @@ def _collect(
                 outcome.record,
             )
         )
-    state.save(rows)
-    state.forget(failed)
+    signed = [(outcome.id, outcome.keys) for outcome in outcomes if outcome.keys is not None and not outcome.problem]
+    # A page and its near-duplicate keys commit together: a killed run never leaves one without the other.
+    state.save(rows, also=lambda: index.add(signed))
+    state.forget(failed, also=lambda: index.add((page, None) for page in failed))
     emit("progress", {"done": summary.written + summary.skipped + summary.failed})
 
 
@@ -604,19 +645,156 @@ def _final_files_exist(options: BatchOptions) -> bool:
     return all((options.output / name).is_file() for name in files)
 
 
-def _write_final_files(options: BatchOptions, state: State, run: int, temporary: Path) -> None:
+def _write_final_files(options: BatchOptions, state: State, run: int, temporary: Path, index: NearDupIndex) -> None:
     """removed.jsonl (and pages.jsonl / pages.parquet) for every page of this run, in input order,
-    rebuilt from the state so pages skipped as unchanged keep their lines."""
+    rebuilt from the state so pages skipped as unchanged keep their lines. A page dropped as a duplicate
+    has its drop in the audit and no record; a flagged one has the page it duplicates in its metadata."""
     audit_temporary = temporary / AUDIT_FILE
     with audit_temporary.open("w", encoding="utf-8") as stream:
-        for _, audit, _ in state.this_run(run):
+        for page, audit, _, output in state.this_run(run):
             stream.write(audit)
+            duplicate = index.duplicate_of(page) if options.dedup == "drop" else None
+            if duplicate is not None:
+                stream.write(json.dumps(_drop_audit(duplicate, output, options), ensure_ascii=False) + "\n")
     os.replace(audit_temporary, options.output / AUDIT_FILE)
     if options.format in CORPUS_FILES:
         name = CORPUS_FILES[options.format]
-        records = (json.loads(record) for _, _, record in state.this_run(run) if record)
         writer = write_jsonl if options.format == "jsonl" else write_parquet
-        writer(records, options.output / name, temporary / name)
+        writer(_final_records(options, state, run, index), options.output / name, temporary / name)
+
+
+def _final_records(options: BatchOptions, state: State, run: int, index: NearDupIndex) -> Iterator[dict[str, Any]]:
+    for page, _, record, _ in state.this_run(run):
+        if not record:
+            continue
+        duplicate = index.duplicate_of(page) if options.dedup != "off" else None
+        if duplicate is not None and options.dedup == "drop":
+            continue
+        data = json.loads(record)
+        if duplicate is not None:
+            data["metadata"].update(_flag_fields(duplicate))
+        yield data
+
+
+def _drop_audit(duplicate: Duplicate, output: str, options: BatchOptions) -> dict[str, Any]:
+    kind = "the same text as" if duplicate.rule == "exact-duplicate" else "a near-duplicate of"
+    return {
+        "page": duplicate.page,
+        "output": output + ".md" if options.format == "md" else output,
+        "stage": "corpus-dedup",
+        "rule": duplicate.rule,
+        "reason": f"whole page dropped: {kind} page {duplicate.kept} (Jaccard similarity "
+        f"{duplicate.similarity:.2f} of shingles), which is kept by --keep {options.keep}",
+        "score": duplicate.similarity,
+        "kept": duplicate.kept,
+    }
+
+
+def _flag_fields(duplicate: Duplicate | None) -> dict[str, Any]:
+    """The metadata of a flagged page (None values remove the keys from a page no longer flagged)."""
+    if duplicate is None:
+        return {"duplicate_of": None, "duplicate_similarity": None}
+    return {"duplicate_of": duplicate.kept, "duplicate_similarity": duplicate.similarity}
+
+
+class _CleanText:
+    """A page's clean text (its Markdown without front matter), read back from the output for verifying
+    candidate pairs: the index never holds the corpus's texts."""
+
+    def __init__(self, options: BatchOptions, state: State) -> None:
+        self.options, self.state = options, state
+
+    def __call__(self, page: str) -> str | None:
+        found = self.state.page_output(page)
+        if found is None:
+            return None
+        output, record = found
+        if record:
+            return split_front_matter(json.loads(record)["markdown"])[1]
+        for path in _md_places(self.options.output, output):
+            try:
+                return split_front_matter(path.read_text(encoding="utf-8"))[1]
+            except FileNotFoundError:
+                continue
+        return None
+
+
+def _md_places(output: Path, name: str) -> tuple[Path, Path]:
+    """Where a page's Markdown is: in the output folder, or set aside as a dropped duplicate."""
+    return output / (name + ".md"), output / STATE_DIR / DROPPED_DIR / (name + ".md")
+
+
+def _near_duplicates(
+    options: BatchOptions, state: State, index: NearDupIndex, run: int, summary: RunSummary, emit: Event
+) -> bool:
+    """The corpus pass after cleaning: near-duplicates among this run's pages and every earlier run's,
+    applied to the outputs, listed in duplicates.jsonl. Whether any page's treatment changed."""
+    started = time.perf_counter()
+    text_of = _CleanText(options, state)
+    previous_mode = index.applied_mode()
+    if options.dedup == "off":
+        report = index.clear_decisions()
+    else:
+        # Pages cleaned while the pass was off, or before its settings changed, are signed from their text.
+        unsigned = list(index.unsigned(page for page, _, _, _ in state.this_run(run)))
+        index.add((page, page_keys(text, options.near_dup)) for page in unsigned if (text := text_of(page)) is not None)
+        report = index.run_pass(text_of, options.keep)
+    if options.format == "md":
+        _apply_to_markdown(options, state, index, report.previous)
+    index.set_applied_mode(options.dedup)
+    write_atomic(
+        options.output / DUPLICATES_FILE,
+        "".join(json.dumps(cluster, ensure_ascii=False) + "\n" for cluster in index.clusters()),
+    )
+    summary.duplicates = {
+        "mode": options.dedup,
+        "keep": options.keep,
+        "threshold": options.near_dup.threshold,
+        "new_pages_indexed": report.new_entries,
+        "candidate_pairs": report.candidates,
+        "verified_pairs": report.verified,
+        "clusters": report.clusters,
+        "duplicates": report.duplicates,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    emit("duplicates", summary.duplicates)
+    return bool(report.changed) or previous_mode != options.dedup
+
+
+def _apply_to_markdown(
+    options: BatchOptions, state: State, index: NearDupIndex, previous: dict[str, Duplicate]
+) -> None:
+    """Put each page's Markdown where its decision says: a dropped duplicate set aside, a flagged one in
+    place with the page it duplicates in its front matter, any other page in place and unflagged."""
+    for duplicate in index.duplicates():
+        _place_markdown(options, state, duplicate.page, duplicate)
+    for page in previous:
+        if index.duplicate_of(page) is None:
+            _place_markdown(options, state, page, None)
+
+
+def _place_markdown(options: BatchOptions, state: State, page: str, duplicate: Duplicate | None) -> None:
+    found = state.page_output(page)
+    if found is None:
+        return
+    shown, aside = _md_places(options.output, found[0])
+    if duplicate is not None and options.dedup == "drop":
+        if shown.is_file():
+            aside.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(shown, aside)
+        return
+    if aside.is_file():
+        if shown.is_file():
+            aside.unlink()  # the page was cleaned again since it was set aside
+        else:
+            os.replace(aside, shown)
+    if not shown.is_file():
+        return
+    text = shown.read_text(encoding="utf-8")
+    fields = _flag_fields(duplicate if options.dedup == "flag" else None)
+    updated = set_front_matter_fields(text, fields)
+    if updated != text:
+        write_atomic(shown, updated, temporary_folder=options.output / STATE_DIR / "tmp")
 
 
 def _write_failures(output: Path, failures: Iterable[dict[str, str]]) -> None:

@@ -12,7 +12,7 @@ old rows or the new ones.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,8 +160,13 @@ class State:
         ).fetchone()
         return row is not None
 
-    def save(self, rows: Iterable[tuple[str, str, str, str, str, str, int, int, str, str | None]]) -> None:
-        """Store cleaned pages: (id, input_hash, config_hash, version, output, file, pos, run, audit, record)."""
+    def save(
+        self,
+        rows: Iterable[tuple[str, str, str, str, str, str, int, int, str, str | None]],
+        also: Callable[[], object] | None = None,
+    ) -> None:
+        """Store cleaned pages: (id, input_hash, config_hash, version, output, file, pos, run, audit, record),
+        and run `also` in the same transaction."""
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany(
@@ -172,6 +177,8 @@ class State:
                 "audit = excluded.audit, record = excluded.record",
                 rows,
             )
+            if also is not None:
+                also()
 
     def mark_seen(self, rows: Iterable[tuple[int, str, int, str]]) -> None:
         """Pages skipped as unchanged still belong to this run, at their place: (run, file, pos, id)."""
@@ -179,16 +186,23 @@ class State:
             self.db.execute("BEGIN")
             self.db.executemany("UPDATE pages SET run = ?, file = ?, pos = ? WHERE id = ?", rows)
 
-    def forget(self, page_ids: Iterable[str]) -> None:
+    def forget(self, page_ids: Iterable[str], also: Callable[[], object] | None = None) -> None:
         """Pages that failed this run: they are redone next time."""
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany("DELETE FROM pages WHERE id = ?", ((page_id,) for page_id in page_ids))
+            if also is not None:
+                also()
 
-    def this_run(self, run: int) -> Iterator[tuple[str, str, str | None]]:
-        """(id, audit, record) of every page of `run`, in input order (file by file), streamed."""
+    def page_output(self, page_id: str) -> tuple[str, str | None] | None:
+        """(output, record) of a page, for reading its clean text back."""
+        row = self.db.execute("SELECT output, record FROM pages WHERE id = ?", (page_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def this_run(self, run: int) -> Iterator[tuple[str, str, str | None, str]]:
+        """(id, audit, record, output) of every page of `run`, in input order (file by file), streamed."""
         yield from self.db.execute(
-            "SELECT pages.id, pages.audit, pages.record FROM pages JOIN files ON pages.file = files.path "
+            "SELECT pages.id, pages.audit, pages.record, pages.output FROM pages JOIN files ON pages.file = files.path "
             "WHERE pages.run = ? AND files.run = ? ORDER BY files.ordinal, pages.pos",
             (run, run),
         )

@@ -141,3 +141,26 @@ def _image(run: Inline) -> str:
 
 def _url(url: str) -> str:
     return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def split_front_matter(markdown: str) -> tuple[str, str]:
+    """cleanpipe's own output split into its front matter ('---' … '---' and the newline after it) and the
+    body; ('', markdown) when it has none."""
+    if markdown.startswith("---\n"):
+        end = markdown.find("\n---\n", 3)
+        if end != -1:
+            return markdown[: end + 5], markdown[end + 5 :]
+    return "", markdown
+
+
+def set_front_matter_fields(markdown: str, fields: dict[str, Any]) -> str:
+    """The page with `fields` set in its front matter (a None value removes the key), the rest unchanged."""
+    front, body = split_front_matter(markdown)
+    lines = front.split("\n")[1:-2] if front else []
+    kept = [line for line in lines if line.split(":", 1)[0] not in fields]
+    kept += [
+        f"{key}: {json.dumps(value, ensure_ascii=False, sort_keys=True)}"
+        for key, value in fields.items()
+        if value is not None
+    ]
+    return "---\n" + "\n".join(kept) + "\n---\n" + body

@@ -1,0 +1,533 @@
+"""Near-duplicate documents across a corpus and across runs, with the index on disk.
+
+The pass is a chain of steps over files, each of which a distributed executor could run as tasks:
+
+1. sign (map, per page): the clean text's band keys (one per LSH band of its MinHash signature, plus one
+   exact key of its folded letters), stored with the page's entry in SQLite, atomically with the page;
+2. export (shuffle): new entries' keys are appended to shard files, one folder per partition of the key
+   space (`bands/pNN/<first entry>.npy`, sorted by key);
+3. group (reduce, per partition): a partition's shards are read alone, sorted by key, and every bucket
+   holding a new entry yields candidate pairs (a new entry and earlier ones of its bucket);
+4. verify (map, per pair): a candidate counts only when the exact Jaccard similarity of the two pages'
+   shingles reaches the threshold; verified pairs are kept as edges in SQLite;
+5. cluster: union-find over the edges of live entries; one page per cluster is kept by the policy
+   (first seen, longest or most recent), the others are its duplicates.
+
+An entry is one version of one page's clean text: a page cleaned again with a different text gets a new
+entry and its old one stops being live, so its old keys and edges no longer count. Entries are numbered in
+the order pages are added, which is input order run after run: 'first seen' is the page's first entry.
+Memory holds one partition's keys, the candidate pairs and the edges, never the corpus: texts are read
+back through a callback when a pair is verified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from cleanpipe.corpus.minhash import MinHashParams, Signer, exact_key, jaccard, optimal_bands, shingle_hashes, signature
+
+KEEP_POLICIES = ("first", "longest", "recent")
+_KEY_ROW = np.dtype([("key", "<u8"), ("entry", "<u8")])
+# Entries exported to the shards per chunk: bounds the memory of the export step.
+_EXPORT_CHUNK = 100_000
+# A partition with more shard files than this is compacted into one file (live entries only).
+_COMPACT_AFTER = 16
+# How many earlier entries of a bucket a new entry is verified against: a bucket of many copies then costs
+# linear time, and union-find links the copies through those checks.
+_BUCKET_COMPARE = 8
+# Shingle sets kept in memory while verifying pairs (pairs are sorted, so neighbours share pages).
+_SHINGLE_CACHE = 4096
+_BAND_SALT = np.uint64(0x9E3779B97F4A7C15)
+_BASE = np.uint64(0x100000001B3)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS dedup_entries (
+    entry INTEGER PRIMARY KEY,
+    page TEXT NOT NULL,
+    first INTEGER NOT NULL,
+    chars INTEGER NOT NULL,
+    exact INTEGER NOT NULL,
+    live INTEGER NOT NULL,
+    keys BLOB
+);
+CREATE INDEX IF NOT EXISTS dedup_entries_page ON dedup_entries (page, live);
+CREATE INDEX IF NOT EXISTS dedup_entries_keys ON dedup_entries (entry) WHERE keys IS NOT NULL;
+CREATE TABLE IF NOT EXISTS dedup_edges (
+    a INTEGER NOT NULL,
+    b INTEGER NOT NULL,
+    similarity REAL NOT NULL,
+    PRIMARY KEY (a, b)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dedup_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS dedup_decisions (
+    page TEXT PRIMARY KEY,
+    entry INTEGER NOT NULL,
+    kept TEXT NOT NULL,
+    kept_entry INTEGER NOT NULL,
+    similarity REAL NOT NULL,
+    rule TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class NearDupSettings:
+    """What the index depends on. Changing any of these starts the index afresh (keep does not: it is
+    applied to the clusters each time)."""
+
+    threshold: float = 0.8
+    params: MinHashParams = field(default_factory=MinHashParams)
+    partitions: int = 16
+
+    def __post_init__(self) -> None:
+        if not 0 < self.threshold <= 1:
+            raise ValueError(f"near-duplicate threshold must be in (0, 1], not {self.threshold!r}")
+        if self.partitions < 1:
+            raise ValueError("partitions must be at least 1")
+
+    def bands(self) -> tuple[int, int]:
+        return optimal_bands(self.threshold, self.params.num_perm)
+
+    def digest(self) -> str:
+        data = {"threshold": self.threshold, "params": asdict(self.params), "partitions": self.partitions}
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class PageKeys:
+    """One page's clean text as the index sees it: its band keys (empty when it has no shingles), the
+    exact key of its folded letters, and how many letters and digits it has (its length for --keep longest)."""
+
+    keys: bytes
+    exact: int
+    chars: int
+
+
+@lru_cache(maxsize=4)
+def _signer(settings: NearDupSettings) -> Signer:
+    return Signer(settings.params)
+
+
+def page_keys(text: str, settings: NearDupSettings) -> PageKeys:
+    """Step 1, per page: the band keys of `text` (in a worker process, next to the cleaning)."""
+    signer = _signer(settings)
+    params = settings.params
+    hashes = shingle_hashes(text, params, distinct=False)
+    exact, letters = exact_key(text)
+    if hashes.size == 0:
+        return PageKeys(b"", exact, letters)
+    sig = signature(hashes, params.num_perm, signer.mixer, signer.probes)
+    bands, rows = settings.bands()
+    block = sig[: bands * rows].reshape(bands, rows).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        keys = np.arange(1, bands + 1, dtype=np.uint64) * _BAND_SALT
+        for row in range(rows):
+            keys = keys * _BASE + block[:, row]
+        # The exact key is one more 'band': equal folded texts always meet in one bucket.
+        keys = np.append(keys, np.uint64(exact & 0xFFFFFFFFFFFFFFFF) ^ _BAND_SALT)
+    return PageKeys(_mix64(keys).astype("<u8").tobytes(), exact, letters)
+
+
+def _mix64(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: spreads keys evenly over the partitions."""
+    with np.errstate(over="ignore"):
+        values = values ^ (values >> np.uint64(30))
+        values = values * np.uint64(0xBF58476D1CE4E5B9)
+        values = values ^ (values >> np.uint64(27))
+        values = values * np.uint64(0x94D049BB133111EB)
+        return values ^ (values >> np.uint64(31))
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A page that is a duplicate of the page kept for its cluster."""
+
+    page: str
+    kept: str
+    similarity: float
+    rule: str  # 'exact-duplicate' or 'near-duplicate'
+
+
+@dataclass
+class PassReport:
+    """What one pass over the index found and changed."""
+
+    new_entries: int = 0
+    candidates: int = 0
+    verified: int = 0
+    clusters: int = 0
+    duplicates: int = 0
+    changed: set[str] = field(default_factory=set)  # pages whose decision differs from the previous pass
+    previous: dict[str, Duplicate] = field(default_factory=dict)  # decisions no longer in force
+
+
+TextOf = Callable[[str], "str | None"]
+
+
+class NearDupIndex:
+    """The index of one output folder: shard files under `folder`, tables in `db` (the batch state's
+    connection, so a page and its keys commit together; a file of its own when None)."""
+
+    def __init__(self, folder: Path, settings: NearDupSettings, db: sqlite3.Connection | None = None) -> None:
+        self.folder = folder
+        self.settings = settings
+        folder.mkdir(parents=True, exist_ok=True)
+        self.own_db = db is None
+        self.db = db if db is not None else sqlite3.connect(folder / "index.sqlite", isolation_level=None)
+        if self.own_db:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+        if self._meta("settings") != settings.digest():
+            self.reset()
+
+    def close(self) -> None:
+        if self.own_db:
+            self.db.close()
+
+    def reset(self) -> None:
+        """Start the index afresh (its settings changed): every page is signed again from its text. The
+        decisions stay until the next pass replaces them, so outputs can be restored."""
+        shutil.rmtree(self.folder / "bands", ignore_errors=True)
+        with self.db:
+            self.db.execute("BEGIN")
+            for table in ("dedup_entries", "dedup_edges", "dedup_meta"):
+                self.db.execute(f"DELETE FROM {table}")
+            self._set_meta("settings", self.settings.digest())
+
+    # -- step 1: entries -------------------------------------------------------------------------------
+
+    def add(self, pages: Iterable[tuple[str, PageKeys | None]]) -> int:
+        """Record pages' new texts (inside the caller's transaction when the connection is shared). A page
+        whose live entry has the same exact key and length keeps it; None forgets the page."""
+        if not self.db.in_transaction:
+            with self.db:
+                self.db.execute("BEGIN")
+                return self.add(pages)
+        added = 0
+        for page, keys in pages:
+            live = self.db.execute(
+                "SELECT entry, exact, chars, first FROM dedup_entries WHERE page = ? AND live = 1", (page,)
+            ).fetchone()
+            if keys is not None and live is not None and (live[1], live[2]) == (keys.exact, keys.chars):
+                continue
+            if live is not None:
+                self.db.execute("UPDATE dedup_entries SET live = 0 WHERE entry = ?", (live[0],))
+            if keys is None:
+                continue
+            first = live[3] if live is not None else self._first_entry(page)
+            cursor = self.db.execute(
+                "INSERT INTO dedup_entries (page, first, chars, exact, live, keys) VALUES (?, ?, ?, ?, 1, ?)",
+                (page, first if first is not None else -1, keys.chars, keys.exact, keys.keys or None),
+            )
+            if first is None:
+                self.db.execute("UPDATE dedup_entries SET first = entry WHERE entry = ?", (cursor.lastrowid,))
+            added += 1
+        return added
+
+    def _first_entry(self, page: str) -> int | None:
+        row = self.db.execute("SELECT MIN(first) FROM dedup_entries WHERE page = ?", (page,)).fetchone()
+        return row[0] if row and row[0] is not None else None
+
+    def unsigned(self, pages: Iterable[str]) -> Iterator[str]:
+        """The pages among `pages` with no live entry (cleaned while the pass was off, or after a reset)."""
+        for page in pages:
+            if self.db.execute("SELECT 1 FROM dedup_entries WHERE page = ? AND live = 1", (page,)).fetchone() is None:
+                yield page
+
+    # -- the pass --------------------------------------------------------------------------------------
+
+    def run_pass(self, text_of: TextOf, keep: str = "first") -> PassReport:
+        """Steps 2-5 over the entries added since the last pass; decisions replace the previous ones."""
+        if keep not in KEEP_POLICIES:
+            raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)}, not {keep!r}")
+        report = PassReport()
+        grouped = int(self._meta("grouped") or 0)
+        self.export()
+        live = self._live_mask()
+        pairs = np.unique(
+            np.concatenate(
+                [self.candidates(part, grouped, live) for part in range(self.settings.partitions)]
+                or [np.zeros(0, np.uint64)]
+            )
+        )
+        report.candidates = int(pairs.size)
+        report.new_entries = int(np.count_nonzero(live[grouped + 1 :])) if live.size > grouped + 1 else 0
+        report.verified = self.verify(pairs, text_of)
+        self._set_meta("grouped", str(max(live.size - 1, grouped)))
+        self.decide(keep, text_of, report)
+        return report
+
+    def export(self) -> None:
+        """Step 2: append new entries' keys to the partition shards, chunk by chunk."""
+        parts = self.settings.partitions
+        while True:
+            rows = self.db.execute(
+                "SELECT entry, keys FROM dedup_entries WHERE keys IS NOT NULL ORDER BY entry LIMIT ?",
+                (_EXPORT_CHUNK,),
+            ).fetchall()
+            if not rows:
+                return
+            width = len(rows[0][1]) // 8
+            keys = np.frombuffer(b"".join(blob for _, blob in rows), dtype="<u8")
+            entries = np.repeat(np.array([entry for entry, _ in rows], dtype=np.uint64), width)
+            part_of = keys % np.uint64(parts)
+            name = f"{rows[0][0]:012d}.npy"
+            for part in range(parts):
+                chosen = part_of == part
+                table = np.zeros(int(np.count_nonzero(chosen)), dtype=_KEY_ROW)
+                table["key"], table["entry"] = keys[chosen], entries[chosen]
+                table.sort(order=("key", "entry"))
+                _save_atomic(self._part_folder(part) / name, table)
+            # A kill before this line exports the chunk again under the same name: the shards stay right.
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.execute(
+                    "UPDATE dedup_entries SET keys = NULL WHERE entry BETWEEN ? AND ?", (rows[0][0], rows[-1][0])
+                )
+
+    def _part_folder(self, part: int) -> Path:
+        folder = self.folder / "bands" / f"p{part:03d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def _live_mask(self) -> np.ndarray:
+        top = self.db.execute("SELECT MAX(entry) FROM dedup_entries").fetchone()[0] or 0
+        mask = np.zeros(top + 1, dtype=bool)
+        for (entry,) in self.db.execute("SELECT entry FROM dedup_entries WHERE live = 1"):
+            mask[entry] = True
+        return mask
+
+    def candidates(self, part: int, grouped: int, live: np.ndarray) -> np.ndarray:
+        """Step 3, one partition: pairs (earlier << 32 | later) of live entries sharing a bucket, where
+        the later one is new since the last pass. Compacts the partition when it has many files."""
+        folder = self._part_folder(part)
+        files = sorted(folder.glob("*.npy"))
+        if not files:
+            return np.zeros(0, np.uint64)
+        table = np.concatenate([np.load(path) for path in files])
+        entries = table["entry"].astype(np.int64)
+        table = table[(entries < live.size) & live[np.minimum(entries, live.size - 1)]]
+        table.sort(order=("key", "entry"))
+        if len(files) > _COMPACT_AFTER:
+            _save_atomic(folder / files[0].name, table)
+            for path in files[1:]:
+                path.unlink()
+        keys, entries_u = table["key"], table["entry"]
+        if keys.size < 2:
+            return np.zeros(0, np.uint64)
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        sizes = np.diff(np.r_[starts, keys.size])
+        pairs: list[int] = []
+        for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
+            members = entries_u[start : start + size]
+            if int(members[-1]) <= grouped:
+                continue  # no new entry: its pairs were verified by an earlier pass
+            for position in range(1, int(size)):
+                later = int(members[position])
+                if later <= grouped:
+                    continue
+                for earlier in members[: min(position, _BUCKET_COMPARE)]:
+                    if int(earlier) != later:
+                        pairs.append(int(earlier) << 32 | later)
+        return np.array(pairs, dtype=np.uint64)
+
+    def verify(self, pairs: np.ndarray, text_of: TextOf) -> int:
+        """Step 4: keep the candidate pairs whose exact Jaccard similarity reaches the threshold."""
+        if pairs.size == 0:
+            return 0
+        shingles = _ShingleCache(self, text_of)
+        edges = []
+        for pair in pairs.tolist():
+            earlier, later = pair >> 32, pair & 0xFFFFFFFF
+            first, second = shingles.get(earlier), shingles.get(later)
+            if first is None or second is None:
+                continue
+            score = jaccard(first, second)
+            if score >= self.settings.threshold:
+                edges.append((earlier, later, round(score, 4)))
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR REPLACE INTO dedup_edges (a, b, similarity) VALUES (?, ?, ?)", edges)
+        return len(edges)
+
+    def decide(self, keep: str, text_of: TextOf, report: PassReport) -> None:
+        """Step 5: clusters of live entries joined by edges, the page kept in each, and the decisions."""
+        parent: dict[int, int] = {}
+        for a, b in self.db.execute(
+            "SELECT a, b FROM dedup_edges JOIN dedup_entries ea ON ea.entry = a JOIN dedup_entries eb "
+            "ON eb.entry = b WHERE ea.live = 1 AND eb.live = 1"
+        ):
+            _union(parent, a, b)
+        groups: dict[int, list[int]] = defaultdict(list)
+        for entry in parent:
+            groups[_find(parent, entry)].append(entry)
+        previous = {
+            row[0]: row[1:]
+            for row in self.db.execute("SELECT page, entry, kept, kept_entry, similarity, rule FROM dedup_decisions")
+        }
+        shingles = _ShingleCache(self, text_of)
+        decisions = []
+        for members in groups.values():
+            info = {entry: (page, first, chars, exact) for entry, page, first, chars, exact in self._entries(members)}
+            kept = _kept(info, keep)
+            report.clusters += 1
+            for entry in sorted(info):
+                if entry == kept:
+                    continue
+                page = info[entry][0]
+                earlier = previous.get(page)
+                if earlier is not None and (earlier[0], earlier[2]) == (entry, kept):
+                    similarity = earlier[3]
+                else:
+                    similarity = _similarity(shingles, entry, kept)
+                rule = "exact-duplicate" if info[entry][3] == info[kept][3] else "near-duplicate"
+                decisions.append((page, entry, info[kept][0], kept, similarity, rule))
+        current = {row[0]: row for row in decisions}
+        for page, (_, kept_page, _, similarity, rule) in previous.items():
+            now = current.get(page)
+            if now is None or now[2] != kept_page or now[5] != rule:
+                report.previous[page] = Duplicate(page, kept_page, similarity, rule)
+                report.changed.add(page)
+        report.changed.update(page for page, row in current.items() if page not in previous)
+        report.duplicates = len(decisions)
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM dedup_decisions")
+            self.db.executemany(
+                "INSERT INTO dedup_decisions (page, entry, kept, kept_entry, similarity, rule) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                decisions,
+            )
+
+    def _entries(self, entries: list[int]) -> list[tuple[int, str, int, int, int]]:
+        found = []
+        for start in range(0, len(entries), 500):
+            chunk = entries[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found += self.db.execute(
+                f"SELECT entry, page, first, chars, exact FROM dedup_entries WHERE entry IN ({marks})", chunk
+            ).fetchall()
+        return found
+
+    def page_of(self, entry: int) -> str | None:
+        row = self.db.execute("SELECT page FROM dedup_entries WHERE entry = ?", (entry,)).fetchone()
+        return row[0] if row else None
+
+    def duplicates(self) -> Iterator[Duplicate]:
+        """The decisions in force: every page that is a duplicate, with the page kept for it."""
+        for page, kept, similarity, rule in self.db.execute(
+            "SELECT page, kept, similarity, rule FROM dedup_decisions ORDER BY kept_entry, entry"
+        ):
+            yield Duplicate(page, kept, similarity, rule)
+
+    def duplicate_of(self, page: str) -> Duplicate | None:
+        row = self.db.execute(
+            "SELECT page, kept, similarity, rule FROM dedup_decisions WHERE page = ?", (page,)
+        ).fetchone()
+        return Duplicate(*row) if row else None
+
+    def clusters(self) -> Iterator[dict[str, object]]:
+        """duplicates.jsonl's records: each cluster's kept page and its duplicates, with similarities to it."""
+        current: dict[str, object] | None = None
+        for item in self.duplicates():
+            if current is None or current["kept"] != item.kept:
+                if current is not None:
+                    yield current
+                current = {"kept": item.kept, "dropped": []}
+            dropped = current["dropped"]
+            assert isinstance(dropped, list)
+            dropped.append({"id": item.page, "similarity": item.similarity, "rule": item.rule})
+        if current is not None:
+            yield current
+
+    def clear_decisions(self) -> PassReport:
+        """No page is a duplicate any more (the pass is switched off); the report lists what was."""
+        report = PassReport()
+        report.previous = {item.page: item for item in self.duplicates()}
+        report.changed = set(report.previous)
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM dedup_decisions")
+        return report
+
+    def applied_mode(self) -> str | None:
+        """What the executor last did with the decisions (drop, flag or off): a change redoes the outputs."""
+        return self._meta("applied")
+
+    def set_applied_mode(self, mode: str) -> None:
+        self._set_meta("applied", mode)
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM dedup_meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO dedup_meta (key, value) VALUES (?, ?)", (key, value))
+
+
+class _ShingleCache:
+    """Shingle sets of entries, read back through the text callback, the most recently used kept."""
+
+    def __init__(self, index: NearDupIndex, text_of: TextOf) -> None:
+        self.index, self.text_of = index, text_of
+        self.cache: OrderedDict[int, np.ndarray | None] = OrderedDict()
+
+    def get(self, entry: int) -> np.ndarray | None:
+        if entry in self.cache:
+            self.cache.move_to_end(entry)
+            return self.cache[entry]
+        page = self.index.page_of(entry)
+        text = self.text_of(page) if page is not None else None
+        value = shingle_hashes(text, self.index.settings.params) if text is not None else None
+        self.cache[entry] = value
+        if len(self.cache) > _SHINGLE_CACHE:
+            self.cache.popitem(last=False)
+        return value
+
+
+def _similarity(shingles: _ShingleCache, entry: int, kept: int) -> float:
+    first, second = shingles.get(entry), shingles.get(kept)
+    return round(jaccard(first, second), 4) if first is not None and second is not None else 0.0
+
+
+def _kept(info: dict[int, tuple[str, int, int, int]], keep: str) -> int:
+    """The entry kept for a cluster. first: the page seen first; longest: the longest text (ties: first
+    seen); recent: the text added last."""
+    if keep == "longest":
+        return min(info, key=lambda entry: (-info[entry][2], info[entry][1], entry))
+    if keep == "recent":
+        return max(info)
+    return min(info, key=lambda entry: (info[entry][1], entry))
+
+
+def _find(parent: dict[int, int], item: int) -> int:
+    parent.setdefault(item, item)
+    while parent[item] != item:
+        parent[item] = parent[parent[item]]
+        item = parent[item]
+    return item
+
+
+def _union(parent: dict[int, int], first: int, second: int) -> None:
+    root_first, root_second = _find(parent, first), _find(parent, second)
+    if root_first != root_second:
+        parent[max(root_first, root_second)] = min(root_first, root_second)
+
+
+def _save_atomic(path: Path, table: np.ndarray) -> None:
+    temporary = path.with_suffix(".tmp")
+    with temporary.open("wb") as stream:
+        np.save(stream, table)
+    os.replace(temporary, path)
