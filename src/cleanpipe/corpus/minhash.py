@@ -65,6 +65,7 @@ class MinHashParams:
 def shingle_hashes(text: str, params: MinHashParams, *, distinct: bool = True) -> np.ndarray:
     """The 64-bit hashes of the page's shingles (characters for CJK, words otherwise); sorted and distinct
     unless `distinct` is false (a signature does not need it, and sorting costs more than the signature)."""
+    # Arithmetic on uint64 arrays wraps modulo 2**64 without a warning (numpy warns on scalars only).
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     mode = params.shingling
     if mode == "auto":
@@ -81,9 +82,8 @@ def shingle_hashes(text: str, params: MinHashParams, *, distinct: bool = True) -
     if units.size < n:
         n = int(units.size)
     hashes = np.zeros(units.size - n + 1, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for offset in range(n):  # n is small (3-5): a loop over positions in the n-gram, not over the text
-            hashes = hashes * _BASE + units[offset : units.size - n + 1 + offset]
+    for offset in range(n):  # n is small (3-5): a loop over positions in the n-gram, not over the text
+        hashes = hashes * _BASE + units[offset : units.size - n + 1 + offset]
     return np.unique(hashes) if distinct else hashes
 
 
@@ -134,9 +134,24 @@ _LATIN_RANGES = ((0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A), (0xC0, 0x24F), (0x370
 def _cjk_share(points: np.ndarray) -> float:
     """Share of CJK characters among the CJK and Latin-script letters and digits of some code points. (The
     regex-based text.cjk_share is exact but costs more than the whole signature on long pages.)"""
-    cjk = sum(int(np.count_nonzero((points >= low) & (points <= high))) for low, high in _CJK_RANGES)
-    latin = sum(int(np.count_nonzero((points >= low) & (points <= high))) for low, high in _LATIN_RANGES)
+    scripts = _script_table()
+    in_bmp = points < 0x10000
+    counts = np.bincount(scripts[(points[in_bmp] & 0xFFFF).astype(np.intp)], minlength=3)
+    beyond = points[~in_bmp]
+    cjk = int(counts[1]) + int(np.count_nonzero((beyond >= 0x20000) & (beyond <= 0x2FFFF)))
+    latin = int(counts[2])
     return cjk / (cjk + latin) if cjk + latin else 0.0
+
+
+@lru_cache(maxsize=1)
+def _script_table() -> np.ndarray:
+    """For every BMP code point: 1 in a CJK range, 2 in a Latin-script letter or digit range, else 0."""
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for low, high in _CJK_RANGES:
+        table[low : min(high, 0xFFFF) + 1] = 1
+    for low, high in _LATIN_RANGES:
+        table[low : high + 1] = 2
+    return table
 
 
 def _word_id(word: str) -> int:
@@ -149,8 +164,7 @@ def signature(hashes: np.ndarray, num_perm: int, mixer: np.uint64, probes: np.nd
     sig = np.full(num_perm, empty_value, dtype=np.uint32)
     if hashes.size == 0:
         return sig
-    with np.errstate(over="ignore"):
-        mixed = hashes * mixer
+    mixed = hashes * mixer
     bins = (((mixed >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)).astype(np.intp)
     np.minimum.at(sig, bins, (mixed & _MASK32).astype(np.uint32))
     filled = np.zeros(num_perm, dtype=bool)
@@ -176,6 +190,7 @@ class Signer:
         )
 
 
+@lru_cache(maxsize=64)
 def optimal_bands(threshold: float, num_perm: int, false_positive_weight: float = 0.5) -> tuple[int, int]:
     """Bands and rows per band whose S-curve best fits `threshold`: the split minimising the weighted
     probability mass of false positives below it and false negatives above it (as datasketch chooses)."""

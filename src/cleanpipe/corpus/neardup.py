@@ -40,7 +40,7 @@ from cleanpipe.corpus.minhash import MinHashParams, Signer, exact_key, jaccard, 
 KEEP_POLICIES = ("first", "longest", "recent")
 _KEY_ROW = np.dtype([("key", "<u8"), ("entry", "<u8")])
 # Entries exported to the shards per chunk: bounds the memory of the export step.
-_EXPORT_CHUNK = 100_000
+_EXPORT_CHUNK = 20_000
 # A partition with more shard files than this is compacted into one file (live entries only).
 _COMPACT_AFTER = 16
 # How many earlier entries of a bucket a new entry is verified against: a bucket of many copies then costs
@@ -130,23 +130,21 @@ def page_keys(text: str, settings: NearDupSettings) -> PageKeys:
     sig = signature(hashes, params.num_perm, signer.mixer, signer.probes)
     bands, rows = settings.bands()
     block = sig[: bands * rows].reshape(bands, rows).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        keys = np.arange(1, bands + 1, dtype=np.uint64) * _BAND_SALT
-        for row in range(rows):
-            keys = keys * _BASE + block[:, row]
-        # The exact key is one more 'band': equal folded texts always meet in one bucket.
-        keys = np.append(keys, np.uint64(exact & 0xFFFFFFFFFFFFFFFF) ^ _BAND_SALT)
+    keys = np.arange(1, bands + 1, dtype=np.uint64) * _BAND_SALT
+    for row in range(rows):
+        keys = keys * _BASE + block[:, row]
+    # The exact key is one more 'band': equal folded texts always meet in one bucket.
+    keys = np.append(keys, np.uint64(exact & 0xFFFFFFFFFFFFFFFF) ^ _BAND_SALT)
     return PageKeys(_mix64(keys).astype("<u8").tobytes(), exact, letters)
 
 
 def _mix64(values: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser: spreads keys evenly over the partitions."""
-    with np.errstate(over="ignore"):
-        values = values ^ (values >> np.uint64(30))
-        values = values * np.uint64(0xBF58476D1CE4E5B9)
-        values = values ^ (values >> np.uint64(27))
-        values = values * np.uint64(0x94D049BB133111EB)
-        return values ^ (values >> np.uint64(31))
+    values = values ^ (values >> np.uint64(30))
+    values = values * np.uint64(0xBF58476D1CE4E5B9)
+    values = values ^ (values >> np.uint64(27))
+    values = values * np.uint64(0x94D049BB133111EB)
+    return values ^ (values >> np.uint64(31))
 
 
 @dataclass(frozen=True)
@@ -365,11 +363,13 @@ class NearDupIndex:
     def decide(self, keep: str, text_of: TextOf, report: PassReport) -> None:
         """Step 5: clusters of live entries joined by edges, the page kept in each, and the decisions."""
         parent: dict[int, int] = {}
-        for a, b in self.db.execute(
-            "SELECT a, b FROM dedup_edges JOIN dedup_entries ea ON ea.entry = a JOIN dedup_entries eb "
+        edges: dict[tuple[int, int], float] = {}
+        for a, b, score in self.db.execute(
+            "SELECT a, b, similarity FROM dedup_edges JOIN dedup_entries ea ON ea.entry = a JOIN dedup_entries eb "
             "ON eb.entry = b WHERE ea.live = 1 AND eb.live = 1"
         ):
             _union(parent, a, b)
+            edges[(a, b)] = score
         groups: dict[int, list[int]] = defaultdict(list)
         for entry in parent:
             groups[_find(parent, entry)].append(entry)
@@ -388,7 +388,10 @@ class NearDupIndex:
                     continue
                 page = info[entry][0]
                 earlier = previous.get(page)
-                if earlier is not None and (earlier[0], earlier[2]) == (entry, kept):
+                direct = edges.get((min(entry, kept), max(entry, kept)))
+                if direct is not None:
+                    similarity = direct
+                elif earlier is not None and (earlier[0], earlier[2]) == (entry, kept):
                     similarity = earlier[3]
                 else:
                     similarity = _similarity(shingles, entry, kept)
