@@ -33,6 +33,11 @@ _LANGUAGE_SAMPLE = 2000
 _BASE = np.uint64(0x100000001B3)
 # How many earlier pages of an LSH bucket a page is verified against.
 _BUCKET_COMPARE = 8
+# Candidate pairs are verified by their exact Jaccard similarity, so a false positive of the LSH bands costs
+# only a check while a false negative is a duplicate missed: bands are chosen weighting false positives
+# this much (datasketch, which does not verify, weights both alike: 0.5). At 0.8 and 128 hashes this gives
+# 14 bands of 9 rows: pairs at 0.85 become candidates 97% of the time instead of 62%.
+VERIFIED_FALSE_POSITIVE_WEIGHT = 0.1
 # Pages with this share of CJK letters are shingled by characters, others by words.
 CJK_SHARE_FOR_CHARACTERS = 0.3
 
@@ -239,7 +244,7 @@ def near_duplicate_clusters(
     """
     params = params or MinHashParams()
     signer = Signer(params)
-    bands, rows = optimal_bands(threshold, params.num_perm)
+    bands, rows = optimal_bands(threshold, params.num_perm, VERIFIED_FALSE_POSITIVE_WEIGHT)
     ids: list[str] = []
     shingles: list[np.ndarray] = []
     buckets: dict[tuple[int, bytes], list[int]] = defaultdict(list)

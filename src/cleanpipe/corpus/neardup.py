@@ -35,7 +35,16 @@ from pathlib import Path
 
 import numpy as np
 
-from cleanpipe.corpus.minhash import MinHashParams, Signer, exact_key, jaccard, optimal_bands, shingle_hashes, signature
+from cleanpipe.corpus.minhash import (
+    VERIFIED_FALSE_POSITIVE_WEIGHT,
+    MinHashParams,
+    Signer,
+    exact_key,
+    jaccard,
+    optimal_bands,
+    shingle_hashes,
+    signature,
+)
 
 KEEP_POLICIES = ("first", "longest", "recent")
 _KEY_ROW = np.dtype([("key", "<u8"), ("entry", "<u8")])
@@ -97,7 +106,7 @@ class NearDupSettings:
             raise ValueError("partitions must be at least 1")
 
     def bands(self) -> tuple[int, int]:
-        return optimal_bands(self.threshold, self.params.num_perm)
+        return optimal_bands(self.threshold, self.params.num_perm, VERIFIED_FALSE_POSITIVE_WEIGHT)
 
     def digest(self) -> str:
         data = {"threshold": self.threshold, "params": asdict(self.params), "partitions": self.partitions}
