@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import SEED_PAGE, fixture_text
 from typer.testing import CliRunner
 
 from cleanpipe.cli import app
+from cleanpipe.executors import local
 from cleanpipe.executors.local import BatchOptions, run_batch
 
 runner = CliRunner()
@@ -89,6 +91,26 @@ def test_keep_longest_sets_aside_the_earlier_shorter_page_and_first_puts_it_back
     _run(raw, out, keep="first")
     assert _dropped(out) == {"b_article.md"}
     assert (out / "a_repost.md").is_file()
+
+
+def test_a_run_stopped_before_the_outputs_follow_its_decisions_is_finished_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = _write(tmp_path / "raw", {"a_repost.txt": _repost(ARTICLE), "b_article.txt": ARTICLE})
+    out = tmp_path / "out"
+    _run(raw, out, keep="longest")
+    assert _dropped(out) == {"a_repost.md"}
+
+    def stopped(*args: object) -> None:
+        raise KeyboardInterrupt  # the run dies after deciding, before moving any file
+
+    monkeypatch.setattr(local, "_apply_to_markdown", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        _run(raw, out, keep="first")
+    monkeypatch.undo()
+    _run(raw, out, keep="first")
+    assert _dropped(out) == {"b_article.md"}
+    assert (out / "a_repost.md").is_file() and not (out / "b_article.md").exists()
 
 
 def test_flag_marks_the_duplicate_and_off_restores_every_page(tmp_path: Path) -> None:

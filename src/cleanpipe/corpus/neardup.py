@@ -87,6 +87,12 @@ CREATE TABLE IF NOT EXISTS dedup_decisions (
     similarity REAL NOT NULL,
     rule TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS dedup_applied (
+    page TEXT PRIMARY KEY,
+    kept TEXT NOT NULL,
+    similarity REAL NOT NULL,
+    rule TEXT NOT NULL
+);
 """
 
 
@@ -209,9 +215,12 @@ class NearDupIndex:
         shutil.rmtree(self.folder / "bands", ignore_errors=True)
         with self.db:
             self.db.execute("BEGIN")
+            applied = self._meta("applied")
             for table in ("dedup_entries", "dedup_edges", "dedup_meta"):
                 self.db.execute(f"DELETE FROM {table}")
             self._set_meta("settings", self.settings.digest())
+            if applied is not None:
+                self._set_meta("applied", applied)
 
     # -- step 1: entries -------------------------------------------------------------------------------
 
@@ -474,12 +483,30 @@ class NearDupIndex:
             self.db.execute("DELETE FROM dedup_decisions")
         return report
 
-    def applied_mode(self) -> str | None:
-        """What the executor last did with the decisions (drop, flag or off): a change redoes the outputs."""
-        return self._meta("applied")
+    def unapplied(self, mode: str) -> set[str]:
+        """Pages whose outputs do not yet show the decisions in force: decided otherwise, or no longer
+        duplicates, since the outputs were last brought in line (mark_applied), or all of them when the
+        executor's mode (drop, flag, off) changed. Kept on disk, so a run killed halfway is finished next time."""
+        if self._meta("applied") != mode:
+            query = "SELECT page FROM dedup_decisions UNION SELECT page FROM dedup_applied"
+        else:
+            query = (
+                "SELECT page FROM (SELECT page, kept, rule FROM dedup_decisions EXCEPT "
+                "SELECT page, kept, rule FROM dedup_applied) UNION SELECT page FROM (SELECT page, kept, rule "
+                "FROM dedup_applied EXCEPT SELECT page, kept, rule FROM dedup_decisions)"
+            )
+        return {page for (page,) in self.db.execute(query)}
 
-    def set_applied_mode(self, mode: str) -> None:
-        self._set_meta("applied", mode)
+    def mark_applied(self, mode: str) -> None:
+        """The outputs now show the decisions in force, with `mode`."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM dedup_applied")
+            self.db.execute(
+                "INSERT INTO dedup_applied (page, kept, similarity, rule) "
+                "SELECT page, kept, similarity, rule FROM dedup_decisions"
+            )
+            self._set_meta("applied", mode)
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM dedup_meta WHERE key = ?", (key,)).fetchone()

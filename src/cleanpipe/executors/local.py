@@ -272,16 +272,17 @@ def _run_locked(
     finally:
         batch.close()
     stop.check()
-    dedup_changed = _near_duplicates(options, state, index, run, summary, emit)
+    unapplied = _near_duplicates(options, state, index, run, summary, emit)
     layout = batch.layout.hexdigest()
     if (
         batch.processed
         or summary.failures
-        or dedup_changed
+        or unapplied
         or state.last_finished_layout(run) != layout
         or not _final_files_exist(options)
     ):
         _write_final_files(options, state, run, temporary, index)
+    index.mark_applied(options.dedup)
     _write_failures(options.output, summary.failures)
     state.finish_run(run, time.time(), layout)
     summary.seconds = time.perf_counter() - started
@@ -726,12 +727,12 @@ def _md_places(output: Path, name: str) -> tuple[Path, Path]:
 
 def _near_duplicates(
     options: BatchOptions, state: State, index: NearDupIndex, run: int, summary: RunSummary, emit: Event
-) -> bool:
+) -> set[str]:
     """The corpus pass after cleaning: near-duplicates among this run's pages and every earlier run's,
-    applied to the outputs, listed in duplicates.jsonl. Whether any page's treatment changed."""
+    applied to the Markdown outputs, listed in duplicates.jsonl. Returns the pages whose treatment changed
+    since the outputs last showed it (the caller rewrites the audit and corpus files, then marks it done)."""
     started = time.perf_counter()
     text_of = _CleanText(options, state)
-    previous_mode = index.applied_mode()
     if options.dedup == "off":
         report = index.clear_decisions()
     else:
@@ -739,9 +740,9 @@ def _near_duplicates(
         unsigned = list(index.unsigned(page for page, _, _, _ in state.this_run(run)))
         index.add((page, page_keys(text, options.near_dup)) for page in unsigned if (text := text_of(page)) is not None)
         report = index.run_pass(text_of, options.keep)
+    unapplied = index.unapplied(options.dedup)
     if options.format == "md":
-        _apply_to_markdown(options, state, index, report.previous)
-    index.set_applied_mode(options.dedup)
+        _apply_to_markdown(options, state, index, set(unapplied))
     write_atomic(
         options.output / DUPLICATES_FILE,
         "".join(json.dumps(cluster, ensure_ascii=False) + "\n" for cluster in index.clusters()),
@@ -758,19 +759,19 @@ def _near_duplicates(
         "seconds": round(time.perf_counter() - started, 3),
     }
     emit("duplicates", summary.duplicates)
-    return bool(report.changed) or previous_mode != options.dedup
+    return unapplied
 
 
-def _apply_to_markdown(
-    options: BatchOptions, state: State, index: NearDupIndex, previous: dict[str, Duplicate]
-) -> None:
+def _apply_to_markdown(options: BatchOptions, state: State, index: NearDupIndex, unapplied: set[str]) -> None:
     """Put each page's Markdown where its decision says: a dropped duplicate set aside, a flagged one in
-    place with the page it duplicates in its front matter, any other page in place and unflagged."""
+    place with the page it duplicates in its front matter, any other page in place and unflagged. Every
+    duplicate is looked at (one cleaned again this run was written in place, unflagged), and the pages
+    whose decision changed."""
     for duplicate in index.duplicates():
         _place_markdown(options, state, duplicate.page, duplicate)
-    for page in previous:
-        if index.duplicate_of(page) is None:
-            _place_markdown(options, state, page, None)
+        unapplied.discard(duplicate.page)
+    for page in sorted(unapplied):
+        _place_markdown(options, state, page, None)
 
 
 def _place_markdown(options: BatchOptions, state: State, page: str, duplicate: Duplicate | None) -> None:
