@@ -8,6 +8,7 @@ import signal
 import sys
 import time
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import typer
 
 from cleanpipe import __version__
 from cleanpipe.config import Config, ConfigError, find_config
+from cleanpipe.corpus.learn import Profile, apply_profile, learn_profile, read_profile
 from cleanpipe.corpus.minhash import MinHashParams
 from cleanpipe.corpus.neardup import NearDupSettings
 from cleanpipe.document import CleanError
@@ -43,6 +45,8 @@ app = typer.Typer(
 )
 
 EXIT_OK, EXIT_PAGES_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERNAL = 0, 1, 2, 3, 4
+# Where `run --learn` writes the profile it learned and used, in the output folder.
+LEARNED_FILE = "learned.json"
 
 
 def _load_config(path: Path | None) -> Config:
@@ -92,6 +96,15 @@ def run(
     shingles: str = typer.Option(
         "auto", "--shingles", help="auto (characters for CJK pages, words otherwise), char or word."
     ),
+    profile_file: Path | None = typer.Option(
+        None, "--profile", help="Also remove the boilerplate learned per site in this profile (see `cleanpipe learn`)."
+    ),
+    learn_first: bool | None = typer.Option(
+        None,
+        "--learn/--no-learn",
+        help="Learn each site's boilerplate in a first pass over INPUTS and remove it too; the profile is "
+        f"written to OUTPUT/{LEARNED_FILE}. Default: `learn` in the config (false).",
+    ),
 ) -> None:
     """Clean every page under INPUTS into OUTPUT, skipping pages unchanged since the last run.
 
@@ -110,6 +123,7 @@ def run(
         _fail_usage(f"--log-format must be text or json, not {log_format!r}")
     try:
         config, _ = find_config(config_file)
+        config = _with_profile(config, profile_file, learn_first)
         options = BatchOptions(
             tuple(inputs or ["data/raw"]),
             output,
@@ -126,9 +140,12 @@ def run(
     log = _Log(log_format, quiet, progress=not quiet and log_format == "text" and sys.stderr.isatty())
     try:
         with log:
+            options, learned = _learn_first(options, learn_first, profile_file is not None, log)
             if log.progress is not None:
                 log.start(_count_pages(options))
             summary = run_batch(options, on_event=log.event)
+            if learned is not None:  # once the run is done, so a run refused by the lock leaves no profile
+                learned.write(options.output / LEARNED_FILE)
     except InputError as error:
         _fail_usage(str(error))
     except LockHeld as error:
@@ -152,6 +169,82 @@ def _count_pages(options: BatchOptions) -> int:
     from cleanpipe.io.readers import iter_pages
 
     return sum(1 for _ in iter_pages(list(options.inputs), read_options(options)))
+
+
+def _with_profile(config: Config, profile_file: Path | None, learn_first: bool | None) -> Config:
+    """The config with a --profile's learned lines in force; ValueError (a usage error) for a bad profile."""
+    if profile_file is None:
+        return config
+    if learn_first:
+        raise ValueError("give --profile or --learn, not both")
+    return apply_profile(config, read_profile(profile_file))
+
+
+def _learn_first(
+    options: BatchOptions, learn_first: bool | None, has_profile: bool, log: _Log
+) -> tuple[BatchOptions, Profile | None]:
+    """Learn the sites' boilerplate from the run's own inputs when --learn, or `learn = true` in the config
+    without a --profile, asks for it; the options then carry it."""
+    wanted = learn_first if learn_first is not None else options.config.learn and not has_profile
+    if not wanted:
+        return options, None
+    from cleanpipe.io.readers import iter_pages
+
+    pages = iter_pages(list(options.inputs), read_options(options))
+    profile = learn_profile(pages, options.config, workers=options.workers).profile
+    if not log.quiet:
+        log.message("info", f"{_learned_summary(profile)}; profile: {options.output / LEARNED_FILE}")
+    return replace(options, config=apply_profile(options.config, profile)), profile
+
+
+def _learned_summary(profile: Profile) -> str:
+    learning = sum(1 for site in profile.sites if site.lines)
+    return (
+        f"learned {profile.lines} boilerplate lines for {learning} sites, from {profile.pages} pages of "
+        f"{profile.sites_counted} sites ({len(profile.sites)} with enough pages to learn from)"
+    )
+
+
+@app.command()
+def learn(
+    inputs: list[str] | None = typer.Argument(
+        None, help="Files, folders or glob patterns, as for `cleanpipe run`. Default: data/raw"
+    ),
+    output: Path = typer.Option(..., "--output", "-o", help="The profile to write (JSON)."),
+    config_file: Path | None = typer.Option(
+        None, "--config", "-c", help="A config file (learn_min_pages, learn_min_share, learn_max_chars; [input])."
+    ),
+    workers: int = typer.Option(0, "--workers", "-w", help="Worker processes. Default (0): all cores."),
+) -> None:
+    """Learn each site's boilerplate from many of its pages and write it as a profile for `run --profile`.
+
+    A site is a page's URL host, else its folder, else the dump file it came from. A line (digits and the
+    page's title masked) is learned for a site when it is on at least learn_min_pages distinct pages of the
+    site and on at least learn_min_share of them (config; default 5 pages and half of them).
+
+    Example: cleanpipe learn crawl/ -o profile.json && cleanpipe run crawl/ --profile profile.json
+
+    Exit status: 0 profile written; 1 written, but some pages could not be read or prepared (named on
+    stderr); 2 usage or config error.
+    """
+    from cleanpipe.io.readers import ReadOptions, iter_pages
+
+    try:
+        config = _load_config(config_file)
+        pages = iter_pages(list(inputs or ["data/raw"]), ReadOptions(**dict(config.input), exclude=None))
+        report = learn_profile(pages, config, workers=workers or os.cpu_count() or 1)
+        report.profile.write(output)
+    except (ConfigError, InputError) as error:
+        _fail_usage(str(error))
+    except OSError as error:
+        _fail_usage(f"{output}: cannot write the profile: {error.strerror or error}")
+    for source, problem in report.failures:
+        typer.echo(f"error: {source}: {problem}", err=True)
+    for site in report.profile.sites:
+        typer.echo(f"{site.pages:>8} pages {len(site.lines):>6} lines  {site.site}")
+    typer.echo(_learned_summary(report.profile))
+    typer.echo(f"profile: {output}")
+    raise typer.Exit(EXIT_PAGES_FAILED if report.failures else EXIT_OK)
 
 
 def _now() -> str:
@@ -234,7 +327,8 @@ class _Log:
                 action = {"drop": "dropped", "flag": "flagged"}[options.dedup]
                 typer.echo(
                     f"duplicates: {summary.duplicates['duplicates']} pages {action} in "
-                    f"{summary.duplicates['clusters']} clusters (kept: {options.keep}): {options.output / DUPLICATES_FILE}"
+                    f"{summary.duplicates['clusters']} clusters (kept: {options.keep}): "
+                    f"{options.output / DUPLICATES_FILE}"
                 )
             typer.echo(f"audit: {options.output / AUDIT_FILE}  run: {options.output / RUN_FILE}")
         typer.echo(f"done in {summary.seconds:.2f}s ({rate:.0f} pages/s)")

@@ -23,6 +23,24 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class LearnedSite:
+    """Boilerplate learned from many pages of one site (cleanpipe.corpus.learn): the site's key
+    (cleanpipe.corpus.site_keys.site_of), how many pages were counted, and each learned line's key with
+    the number of pages it was on. Lines are sorted by key."""
+
+    site: str
+    pages: int
+    lines: tuple[tuple[str, int], ...]
+
+
+# Settings of the learning pass. They steer `cleanpipe learn` and `run --learn` over the whole corpus, so
+# they belong to the top level of a config, not to a site's table.
+LEARN_KEYS = ("learn", "learn_min_pages", "learn_min_share", "learn_max_chars")
+# Keys of to_mapping() that are not plain settings.
+_STRUCTURED_KEYS = ("sites", "input", "rules", "learned")
+
+
+@dataclass(frozen=True)
 class Config:
     # Pages over these sizes are refused with a clear error rather than cleaned slowly.
     max_page_bytes: int = 20_000_000
@@ -42,6 +60,17 @@ class Config:
     sites: tuple[tuple[str, Config], ...] = ()
     # Which JSON fields hold a record's text, html, id, url and title (readers' defaults when empty).
     input: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Learned boilerplate: `cleanpipe run` learns it in a first pass over its inputs when `learn` is true.
+    # A line is learned for a site when it is on at least `learn_min_pages` distinct pages of the site and
+    # on at least `learn_min_share` of them; blocks over `learn_max_chars` characters are never learned
+    # (a paragraph reposted across a site is a near-duplicate, not a template line).
+    learn: bool = False
+    learn_min_pages: int = 5
+    learn_min_share: float = 0.5
+    learn_max_chars: int = 200
+    # The learned lines in force, per site, sorted by site: set from a profile (corpus/learn.py), never
+    # from a config file. They are part of digest(), so a changed profile re-cleans the pages.
+    learned: tuple[LearnedSite, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], *, origin: str = "config", base: Config | None = None) -> Config:
@@ -61,9 +90,16 @@ class Config:
             if key == "input" and base is None:
                 values["input"] = _input_from_mapping(value, origin)
                 continue
-            if key not in known or key in ("extra_rules", "sites", "input"):
+            if key not in known or key in ("extra_rules", "sites", "input", "learned"):
                 raise ConfigError(f"{origin}: unknown key {key!r}")
+            if key in LEARN_KEYS and base is not None:
+                raise ConfigError(f"{origin}: {key!r} applies to the whole corpus; set it at the top level")
             default = getattr(cls(), key)
+            if isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise ConfigError(f"{origin}: {key!r} must be true or false, got {value!r}")
+                values[key] = value
+                continue
             if key == "disabled_rules":
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise ConfigError(f"{origin}: {key!r} must be a list of rule names")
@@ -77,6 +113,7 @@ class Config:
         config = replace(start, **values)
         if not 0 <= config.dedup_threshold <= 100:
             raise ConfigError(f"{origin}: 'dedup_threshold' must be between 0 and 100")
+        check_learn_settings(config, origin)
         return config
 
     def for_url(self, url: str | None) -> Config:
@@ -98,15 +135,18 @@ class Config:
     def to_toml(self) -> str:
         """The settings as a cleanpipe.toml that from_toml reads back to equal settings."""
         data = self.to_mapping()
-        base = {k: v for k, v in data.items() if k not in ("sites", "input", "rules")}
+        base = {k: v for k, v in data.items() if k not in _STRUCTURED_KEYS}
         lines = [f"{key} = {_toml_value(value)}" for key, value in base.items()]
+        if self.learned:  # from a profile file, not a config file: thousands of lines, so only counted
+            count = sum(len(site.lines) for site in self.learned)
+            lines.insert(0, f"# plus {count} learned boilerplate lines for {len(self.learned)} sites (from a profile)")
         for key, names in data["input"].items():
             lines += ["", "[input]"] if key == next(iter(data["input"])) else []
             lines.append(f"{key} = {_toml_value(names)}")
         for rule in data["rules"]:
             lines += ["", "[[rules]]", *(f"{k} = {_toml_value(v)}" for k, v in rule.items())]
         for domain, site in data["sites"].items():
-            changed = {k: v for k, v in site.items() if k not in ("sites", "input", "rules") and v != base[k]}
+            changed = {k: v for k, v in site.items() if k not in _STRUCTURED_KEYS and v != base[k]}
             if "disabled_rules" in changed:
                 changed["disabled_rules"] = sorted(set(site["disabled_rules"]) - set(base["disabled_rules"]))
             lines += ["", f"[sites.{_toml_value(domain)}]", *(f"{k} = {_toml_value(v)}" for k, v in changed.items())]
@@ -131,6 +171,8 @@ class Config:
                 data[item.name] = {domain: site.to_mapping() for domain, site in value}
             elif item.name == "input":
                 data[item.name] = {key: list(names) for key, names in value}
+            elif item.name == "learned":
+                data[item.name] = {site.site: {"pages": site.pages, "lines": dict(site.lines)} for site in value}
             else:
                 data[item.name] = value
         return data
@@ -153,6 +195,19 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def check_learn_settings(config: Config, origin: str = "config") -> None:
+    """The learning thresholds must make sense: above all, a line is never learned from one page."""
+    if config.learn_min_pages < 2:
+        raise ConfigError(
+            f"{origin}: 'learn_min_pages' must be at least 2 (a line on one page is never boilerplate), "
+            f"got {config.learn_min_pages}"
+        )
+    if not 0 < config.learn_min_share <= 1:
+        raise ConfigError(f"{origin}: 'learn_min_share' must be above 0 and at most 1, got {config.learn_min_share}")
+    if config.learn_max_chars < 1:
+        raise ConfigError(f"{origin}: 'learn_max_chars' must be at least 1, got {config.learn_max_chars}")
 
 
 INPUT_KEYS = ("text_fields", "html_fields", "id_fields", "url_fields", "title_fields")

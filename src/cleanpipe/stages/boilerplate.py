@@ -1,5 +1,6 @@
 """boilerplate: remove blocks that match the named rules in cleanpipe.rules.boilerplate (plus the user's
-own from config), and the page footer: once a footer rule fires and nothing substantial follows, that
+own from config), the lines learned as boilerplate of the page's site (config.learned, from a profile:
+corpus/learn.py), and the page footer: once a footer rule fires and nothing substantial follows, that
 block and everything after it go.
 """
 
@@ -7,7 +8,8 @@ from __future__ import annotations
 
 import regex
 
-from cleanpipe.config import Config
+from cleanpipe.config import Config, LearnedSite
+from cleanpipe.corpus.site_keys import block_text, learned_for, line_key, page_title, site_of
 from cleanpipe.document import Block, Document
 from cleanpipe.rules.boilerplate import BOILERPLATE_RULES, BoilerplateRule
 
@@ -47,11 +49,20 @@ def strip_boilerplate(doc: Document, config: Config) -> Document:
     rules = active_rules(config)
     kept = [index for index in doc.kept_indices() if doc.blocks[index].kind != "title"]
     matches = {index: match_rule(doc.blocks[index].text, rules) for index in kept}
-    footer_start = _footer_start(doc, kept, matches)
+    learned = _learned_matches(doc, config, [index for index in kept if matches[index] is None])
+    footer_start = _footer_start(doc, kept, matches, set(learned))
     for index in kept:
         rule = matches[index]
         if rule is not None:
             doc.remove_block(index, stage=NAME, rule=rule.name, reason=rule.description)
+        elif index in learned:
+            site, pages = learned[index]
+            doc.remove_block(
+                index,
+                stage=NAME,
+                rule=f"learned:{site.site}",
+                reason=f"learned boilerplate of {site.site}: on {pages} of the {site.pages} pages counted",
+            )
         elif footer_start is not None and index > footer_start[0]:
             doc.remove_block(
                 index,
@@ -62,10 +73,28 @@ def strip_boilerplate(doc: Document, config: Config) -> Document:
     return doc
 
 
+def _learned_matches(doc: Document, config: Config, candidates: list[int]) -> dict[int, tuple[LearnedSite, int]]:
+    """The candidate blocks whose line is learned boilerplate of the page's site, with the site and the
+    number of its pages the line was on. Title blocks are never candidates."""
+    site = learned_for(config, site_of(doc.metadata.get("url"), doc.source)) if config.learned else None
+    if site is None:
+        return {}
+    lines = dict(site.lines)
+    title = page_title(doc.metadata)
+    found = {}
+    for index in candidates:
+        pages = lines.get(line_key(block_text(doc.blocks[index]), title))
+        if pages is not None:
+            found[index] = (site, pages)
+    return found
+
+
 def _footer_start(
-    doc: Document, kept: list[int], matches: dict[int, BoilerplateRule | None]
+    doc: Document, kept: list[int], matches: dict[int, BoilerplateRule | None], learned: set[int]
 ) -> tuple[int, int, str] | None:
-    """The earliest footer-rule block after which nothing substantial is left: (index, line, rule)."""
+    """The earliest footer-rule block after which nothing substantial is left: (index, line, rule). A
+    learned line is boilerplate, so it never counts as substantial; but it starts no footer either, since
+    a site's template lines stand at the top and in the middle of its pages as well as at the end."""
     substantial_after = False
     start: tuple[int, int, str] | None = None
     for blocks_after, index in enumerate(reversed(kept)):
@@ -74,7 +103,7 @@ def _footer_start(
         rule = matches[index]
         if rule is not None and rule.footer and not substantial_after:
             start = (index, doc.blocks[index].line, rule.name)
-        if rule is None and _is_substantial(doc.blocks[index]):
+        if rule is None and index not in learned and _is_substantial(doc.blocks[index]):
             substantial_after = True
     return start
 

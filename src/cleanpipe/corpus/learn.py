@@ -1,0 +1,384 @@
+"""Boilerplate learned from a site: the corpus pass that finds each site's template lines, and the profile
+file that holds them.
+
+The pass runs the pipeline's stages before `boilerplate` on every page (so it sees the blocks that stage
+will see), groups pages by site and counts, for each line key (corpus/site_keys.py), the distinct pages of
+the site it is on. A line is learned for a site when it is on at least `learn_min_pages` pages and at least
+`learn_min_share` of the site's pages. Genuine content repeated by chance (a quotation, a common heading)
+is on a few pages, not on most pages of a site, so it survives:
+
+- a line counts once per page, however often the page repeats it, and a page counts once per site, however
+  often the corpus holds it (pages are told apart by a hash of their bytes), so one page can never make a
+  line boilerplate; `learn_min_pages` is at least 2;
+- sites with fewer pages than `learn_min_pages` learn nothing;
+- blocks over `learn_max_chars` characters are not counted: a paragraph reposted across a site is a
+  near-duplicate for the near-duplicate pass, not a template line.
+
+The counts live in a temporary SQLite file, not in memory: a corpus holds more distinct short lines than
+fit in memory, and the batch job promises memory that does not grow with the corpus.
+
+The profile is JSON (`PROFILE_FORMAT`, `PROFILE_VERSION`), sorted, so the same corpus and settings give
+the same bytes: per site, the pages counted and each learned line with its key, the number of pages it was
+on and the text of its first occurrence. `apply_profile` puts it into a Config, whose digest then changes
+with the profile, so the batch job re-cleans the pages.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+import tempfile
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from cleanpipe.config import Config, LearnedSite, check_learn_settings
+from cleanpipe.corpus.site_keys import block_text, is_learnable, line_key, page_title, site_of
+from cleanpipe.document import CleanError, Document
+from cleanpipe.io.files import write_atomic
+from cleanpipe.io.records import PageRecord, ReadFailure
+from cleanpipe.pipeline import Pipeline
+
+PROFILE_FORMAT = "cleanpipe-learned-boilerplate"
+# Raise when the meaning of a key changes (site_keys.py), so an old profile is refused, not misapplied.
+PROFILE_VERSION = 1
+BOILERPLATE_STAGE = "boilerplate"
+# Pages per task sent to a worker, and shards in flight per worker (memory stays bounded).
+SHARD_SIZE = 32
+_IN_FLIGHT_PER_WORKER = 2
+
+
+class ProfileError(ValueError):
+    """A profile file that cannot be used. The message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class LearnedLine:
+    key: str
+    pages: int
+    example: str  # the line's text where it was first seen
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    site: str
+    pages: int
+    lines: tuple[LearnedLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a learning pass found: every site with enough pages to learn from, and their learned lines."""
+
+    sites: tuple[SiteProfile, ...]
+    settings: dict[str, Any] = field(default_factory=dict)
+    pages: int = 0  # pages counted, over all sites
+    sites_counted: int = 0  # sites seen, including those with too few pages to learn from
+
+    @property
+    def lines(self) -> int:
+        return sum(len(site.lines) for site in self.sites)
+
+    def to_json(self) -> str:
+        data = {
+            "format": PROFILE_FORMAT,
+            "version": PROFILE_VERSION,
+            "settings": self.settings,
+            "pages": self.pages,
+            "sites_counted": self.sites_counted,
+            "sites": {
+                site.site: {
+                    "pages": site.pages,
+                    "lines": [{"key": ln.key, "pages": ln.pages, "example": ln.example} for ln in site.lines],
+                }
+                for site in self.sites
+            },
+        }
+        return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+    def write(self, path: Path) -> None:
+        write_atomic(path, self.to_json())
+
+
+@dataclass
+class LearnReport:
+    """The profile and the pages that could not be read or run through the stages (they are skipped)."""
+
+    profile: Profile
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (source, problem)
+
+
+def learn_profile(
+    pages: Iterable[PageRecord | ReadFailure],
+    config: Config,
+    *,
+    pipeline: Pipeline | None = None,
+    workers: int = 1,
+    work_folder: Path | None = None,
+) -> LearnReport:
+    """Learn each site's boilerplate from the pages, with the thresholds of `config`. The stages before
+    `boilerplate` of `pipeline` (default: the default pipeline) prepare each page, as when cleaning.
+    The counts go to a temporary file in `work_folder` (default: the system's temporary folder)."""
+    check_learn_settings(config)
+    prefix = stages_before_boilerplate(pipeline or Pipeline())
+    failures: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="cleanpipe-learn-", dir=work_folder) as folder:
+        tally = _Tally(Path(folder) / "counts.sqlite")
+        try:
+            for outcome in _page_keys(pages, config, prefix, workers, failures):
+                tally.add(*outcome)
+            profile = _profile(tally, config)
+        finally:
+            tally.close()
+    return LearnReport(profile, failures)
+
+
+def stages_before_boilerplate(pipeline: Pipeline) -> Pipeline:
+    names = pipeline.names()
+    if BOILERPLATE_STAGE not in names:
+        raise ValueError(f"the pipeline has no {BOILERPLATE_STAGE!r} stage to learn for; stages are {', '.join(names)}")
+    return Pipeline(pipeline.stages[: names.index(BOILERPLATE_STAGE)])
+
+
+# -- one page ---------------------------------------------------------------------------------------
+
+
+# (site, page hash, {line key: example text}) for one page.
+PageKeys = tuple[str, str, dict[str, str]]
+
+
+@dataclass(frozen=True)
+class _Failed:
+    source: str
+    problem: str
+
+
+def page_keys(record: PageRecord, config: Config, prefix: Pipeline) -> PageKeys | None:
+    """The site of one page and its learnable line keys, from the blocks the boilerplate stage would see;
+    None when the page has no site. Raises CleanError for a page that cannot be cleaned."""
+    doc = prepare(record, config, prefix)
+    site = site_of(doc.metadata.get("url"), doc.source)
+    if site is None:
+        return None
+    return site, doc.id, _keys(doc, config.learn_max_chars)
+
+
+def prepare(record: PageRecord, config: Config, prefix: Pipeline) -> Document:
+    """The page after the stages before boilerplate, built as the batch executor builds it for cleaning
+    (same source, metadata and per-site config), so its site and keys are the ones cleaning will see."""
+    metadata: dict[str, Any] = {key: value for key, value in (("url", record.url), ("title", record.title)) if value}
+    metadata.update(record.metadata)
+    result = prefix.clean(
+        record.data, source=record.source, config=config.for_url(record.url), metadata=metadata, html=record.html
+    )
+    assert result.document is not None
+    return result.document
+
+
+def _keys(doc: Document, max_chars: int) -> dict[str, str]:
+    """Each learnable key of the page once, with the text it came from (the first, if the page repeats it)."""
+    title = page_title(doc.metadata)
+    keys: dict[str, str] = {}
+    for block in doc.blocks:
+        if not block.kept or block.kind == "title":
+            continue
+        text = block_text(block)
+        if len(text.strip()) > max_chars:
+            continue
+        key = line_key(text, title)
+        if is_learnable(key):
+            keys.setdefault(key, " ".join(text.split()))
+    return keys
+
+
+def _page_keys_or_failure(record: PageRecord, config: Config, prefix: Pipeline) -> PageKeys | _Failed | None:
+    try:
+        return page_keys(record, config, prefix)
+    except CleanError as error:
+        return _Failed(record.source, error.problem)
+
+
+def _shard_keys(task: tuple[list[PageRecord], Config, Pipeline]) -> list[PageKeys | _Failed | None]:
+    records, config, prefix = task
+    return [_page_keys_or_failure(record, config, prefix) for record in records]
+
+
+# -- many pages, in order ------------------------------------------------------------------------------
+
+
+def _page_keys(
+    pages: Iterable[PageRecord | ReadFailure],
+    config: Config,
+    prefix: Pipeline,
+    workers: int,
+    failures: list[tuple[str, str]],
+) -> Iterator[PageKeys]:
+    """Every page's keys in input order (so the first example of a line is the same on every run), in a
+    pool of processes when workers > 1, with a bounded number of shards in flight."""
+    results = _shards_in_order(_shards(pages, failures), config, prefix, workers)
+    for result in results:
+        if isinstance(result, _Failed):
+            failures.append((result.source, result.problem))
+        elif result is not None:
+            yield result
+
+
+def _shards(pages: Iterable[PageRecord | ReadFailure], failures: list[tuple[str, str]]) -> Iterator[list[PageRecord]]:
+    shard: list[PageRecord] = []
+    for page in pages:
+        if isinstance(page, ReadFailure):
+            failures.append((page.source, page.problem))
+            continue
+        shard.append(page)
+        if len(shard) >= SHARD_SIZE:
+            yield shard
+            shard = []
+    if shard:
+        yield shard
+
+
+def _shards_in_order(
+    shards: Iterator[list[PageRecord]], config: Config, prefix: Pipeline, workers: int
+) -> Iterator[PageKeys | _Failed | None]:
+    if workers <= 1:
+        for shard in shards:
+            yield from _shard_keys((shard, config, prefix))
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        pending: deque[Future[list[PageKeys | _Failed | None]]] = deque()
+        for shard in shards:
+            pending.append(pool.submit(_shard_keys, (shard, config, prefix)))
+            if len(pending) >= _IN_FLIGHT_PER_WORKER * workers:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+# -- counting --------------------------------------------------------------------------------------------
+
+
+class _Tally:
+    """Distinct pages per site, and per site and line key, in a SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = sqlite3.connect(path)
+        self.db.executescript(
+            """
+            PRAGMA journal_mode = OFF;
+            PRAGMA synchronous = OFF;
+            CREATE TABLE pages (site TEXT, page TEXT, PRIMARY KEY (site, page)) WITHOUT ROWID;
+            CREATE TABLE lines (
+                site TEXT, key TEXT, pages INTEGER, example TEXT, PRIMARY KEY (site, key)
+            ) WITHOUT ROWID;
+            """
+        )
+
+    def add(self, site: str, page: str, keys: dict[str, str]) -> None:
+        """Count one page of a site, unless the same page (same bytes) was counted for it before."""
+        if not self.db.execute("INSERT OR IGNORE INTO pages VALUES (?, ?)", (site, page)).rowcount:
+            return
+        self.db.executemany(
+            "INSERT INTO lines VALUES (?, ?, 1, ?) ON CONFLICT (site, key) DO UPDATE SET pages = pages + 1",
+            ((site, key, example) for key, example in keys.items()),
+        )
+
+    def sites(self) -> Iterator[tuple[str, int]]:
+        yield from self.db.execute("SELECT site, COUNT(*) FROM pages GROUP BY site ORDER BY site")
+
+    def lines(self, site: str, at_least: int) -> list[LearnedLine]:
+        rows = self.db.execute(
+            "SELECT key, pages, example FROM lines WHERE site = ? AND pages >= ? ORDER BY key", (site, at_least)
+        )
+        return [LearnedLine(key, pages, example) for key, pages, example in rows]
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _profile(tally: _Tally, config: Config) -> Profile:
+    sites = []
+    pages = counted = 0
+    for site, site_pages in tally.sites():
+        counted += 1
+        pages += site_pages
+        if site_pages >= config.learn_min_pages:
+            sites.append(SiteProfile(site, site_pages, tuple(tally.lines(site, min_pages_for(site_pages, config)))))
+    settings = {key: getattr(config, key) for key in ("learn_min_pages", "learn_min_share", "learn_max_chars")}
+    return Profile(tuple(sites), settings, pages, counted)
+
+
+def min_pages_for(site_pages: int, config: Config) -> int:
+    """How many of a site's pages a line must be on to be learned: both thresholds, in whole pages."""
+    # The small epsilon keeps 0.5 * 10 at 5, not 6, whatever the float rounding.
+    return max(config.learn_min_pages, math.ceil(config.learn_min_share * site_pages - 1e-9))
+
+
+# -- profile files ------------------------------------------------------------------------------------
+
+
+def read_profile(path: Path) -> Profile:
+    """A profile written by `cleanpipe learn`; ProfileError names the file and the problem."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ProfileError(f"{path}: cannot read profile: {error.strerror or error}") from error
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ProfileError(f"{path}: not a profile: invalid JSON ({error})") from error
+    return profile_from_data(data, str(path))
+
+
+def profile_from_data(data: Any, origin: str) -> Profile:
+    if not isinstance(data, dict) or data.get("format") != PROFILE_FORMAT:
+        raise ProfileError(f'{origin}: not a profile: expected a JSON object with "format": "{PROFILE_FORMAT}"')
+    if data.get("version") != PROFILE_VERSION:
+        raise ProfileError(
+            f"{origin}: profile version {data.get('version')!r}, this cleanpipe reads version {PROFILE_VERSION}: "
+            "learn it again with `cleanpipe learn`"
+        )
+    sites = data.get("sites")
+    if not isinstance(sites, dict):
+        raise ProfileError(f"{origin}: 'sites' must be an object of sites")
+    return Profile(
+        tuple(_site_from_data(name, value, origin) for name, value in sorted(sites.items())),
+        settings if isinstance(settings := data.get("settings"), dict) else {},
+        _count(data.get("pages", 0), f"{origin}: 'pages'"),
+        _count(data.get("sites_counted", 0), f"{origin}: 'sites_counted'"),
+    )
+
+
+def _site_from_data(name: str, value: Any, origin: str) -> SiteProfile:
+    where = f"{origin}: sites.{name}"
+    if not isinstance(value, dict) or not isinstance(value.get("lines"), list):
+        raise ProfileError(f"{where} must be an object with 'pages' and 'lines'")
+    lines = []
+    for number, line in enumerate(value["lines"]):
+        if not isinstance(line, dict) or not isinstance(line.get("key"), str) or not line["key"]:
+            raise ProfileError(f"{where}: lines[{number}] must be an object with a non-empty 'key'")
+        pages = _count(line.get("pages"), f"{where}: lines[{number}].pages")
+        lines.append(LearnedLine(line["key"], pages, str(line.get("example", ""))))
+    return SiteProfile(
+        name, _count(value.get("pages"), f"{where}: 'pages'"), tuple(sorted(lines, key=lambda ln: ln.key))
+    )
+
+
+def _count(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ProfileError(f"{where} must be a whole number, got {value!r}")
+    return value
+
+
+def apply_profile(config: Config, profile: Profile) -> Config:
+    """The config with the profile's learned lines in force, for every site table too (a page of a site
+    table is cleaned with that table's Config)."""
+    learned = tuple(
+        LearnedSite(site.site, site.pages, tuple((line.key, line.pages) for line in site.lines))
+        for site in sorted(profile.sites, key=lambda site: site.site)
+        if site.lines
+    )
+    sites = tuple((domain, replace(site_config, learned=learned)) for domain, site_config in config.sites)
+    return replace(config, learned=learned, sites=sites)
