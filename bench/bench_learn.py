@@ -1,4 +1,4 @@
-"""Boilerplate learned per site (issue 4) on the development pages: what `cleanpipe learn` finds on
+"""Boilerplate learned per site on the development pages: what `cleanpipe learn` finds on
 ../shared/corpus and data/raw, and what removing it changes. Run: python3 bench/bench_learn.py
 [--shared PATH] [--no-write]; it prints the report and writes bench/results/learn.md. About 30 s.
 

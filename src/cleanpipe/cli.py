@@ -81,20 +81,23 @@ def run(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors and the summary line."),
     log_format: str = typer.Option("text", "--log-format", help="text, or json: one JSON object per line on stderr."),
-    dedup: str = typer.Option(
-        "drop",
+    dedup: str | None = typer.Option(
+        None,
         "--dedup",
         help="Near-duplicate pages across the corpus and earlier runs: drop them (set aside in "
-        "OUTPUT/.cleanpipe/dropped), flag them (duplicate_of in their metadata), or off.",
+        "OUTPUT/.cleanpipe/dropped), flag them (duplicate_of in their metadata), or off. Default: "
+        "[near_duplicates] mode in the config, else drop.",
     ),
-    keep: str = typer.Option(
-        "first", "--keep", help="Which page of a cluster of duplicates stays: first (seen), longest, or recent."
+    keep: str | None = typer.Option(
+        None,
+        "--keep",
+        help="Which page of a cluster of duplicates stays: first (seen), longest, or recent. Default: first.",
     ),
-    dedup_threshold: float = typer.Option(
-        0.8, "--dedup-threshold", help="Jaccard similarity of shingles at which two pages are duplicates."
+    dedup_threshold: float | None = typer.Option(
+        None, "--dedup-threshold", help="Jaccard similarity of shingles at which two pages are duplicates (0.8)."
     ),
-    shingles: str = typer.Option(
-        "auto", "--shingles", help="auto (characters for CJK pages, words otherwise), char or word."
+    shingles: str | None = typer.Option(
+        None, "--shingles", help="auto (characters for CJK pages, words otherwise), char or word. Default: auto."
     ),
     profile_file: Path | None = typer.Option(
         None, "--profile", help="Also remove the boilerplate learned per site in this profile (see `cleanpipe learn`)."
@@ -131,9 +134,7 @@ def run(
             workers=workers or os.cpu_count() or 1,
             format=output_format,
             force=force,
-            dedup=dedup,
-            keep=keep,
-            near_dup=NearDupSettings(dedup_threshold, MinHashParams(shingling=shingles)),
+            **_near_duplicate_options(config, mode=dedup, keep=keep, threshold=dedup_threshold, shingling=shingles),
         )
     except (ConfigError, ValueError) as error:
         _fail_usage(str(error))
@@ -162,6 +163,19 @@ def run(
         raise typer.Exit(EXIT_INTERNAL) from error
     log.summary(summary, options)
     raise typer.Exit(EXIT_PAGES_FAILED if summary.failed else EXIT_OK)
+
+
+def _near_duplicate_options(config: Config, **given: Any) -> dict[str, Any]:
+    """BatchOptions' near-duplicate settings: the command line's, else the config's [near_duplicates]."""
+    table = config.near_duplicate_settings()
+    table.update({key: value for key, value in given.items() if value is not None})
+    params = MinHashParams(
+        num_perm=table["num_perm"],
+        char_ngram=table["char_ngram"],
+        word_ngram=table["word_ngram"],
+        shingling=table["shingling"],
+    )
+    return {"dedup": table["mode"], "keep": table["keep"], "near_dup": NearDupSettings(table["threshold"], params)}
 
 
 def _count_pages(options: BatchOptions) -> int:

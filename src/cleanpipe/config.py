@@ -37,7 +37,22 @@ class LearnedSite:
 # they belong to the top level of a config, not to a site's table.
 LEARN_KEYS = ("learn", "learn_min_pages", "learn_min_share", "learn_max_chars")
 # Keys of to_mapping() that are not plain settings.
-_STRUCTURED_KEYS = ("sites", "input", "rules", "learned")
+_STRUCTURED_KEYS = ("sites", "input", "rules", "learned", "near_duplicates")
+# The [near_duplicates] table: the corpus pass of `cleanpipe run` (corpus/neardup.py), with its defaults.
+NEAR_DUPLICATE_DEFAULTS: dict[str, Any] = {
+    "mode": "drop",  # drop, flag or off
+    "keep": "first",  # first, longest or recent
+    "threshold": 0.8,  # Jaccard similarity of shingles
+    "num_perm": 128,  # MinHash hashes per page
+    "char_ngram": 5,  # shingle size for CJK pages, in characters
+    "word_ngram": 3,  # shingle size for other pages, in words
+    "shingling": "auto",  # auto (by the page's script), char or word
+}
+_NEAR_DUPLICATE_CHOICES = {
+    "mode": ("drop", "flag", "off"),
+    "keep": ("first", "longest", "recent"),
+    "shingling": ("auto", "char", "word"),
+}
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,9 @@ class Config:
     # The learned lines in force, per site, sorted by site: set from a profile (corpus/learn.py), never
     # from a config file. They are part of digest(), so a changed profile re-cleans the pages.
     learned: tuple[LearnedSite, ...] = ()
+    # The [near_duplicates] table, as set in the file (defaults in NEAR_DUPLICATE_DEFAULTS). Not part of
+    # digest(): it decides which pages are kept, not how a page is cleaned.
+    near_duplicates: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], *, origin: str = "config", base: Config | None = None) -> Config:
@@ -87,10 +105,13 @@ class Config:
             if key == "sites" and base is None:
                 values["sites"] = _sites_from_mapping(value, origin, data)
                 continue
+            if key == "near_duplicates" and base is None:
+                values[key] = _near_duplicates_from_mapping(value, origin)
+                continue
             if key == "input" and base is None:
                 values["input"] = _input_from_mapping(value, origin)
                 continue
-            if key not in known or key in ("extra_rules", "sites", "input", "learned"):
+            if key not in known or key in ("extra_rules", "sites", "input", "learned", "near_duplicates"):
                 raise ConfigError(f"{origin}: unknown key {key!r}")
             if key in LEARN_KEYS and base is not None:
                 raise ConfigError(f"{origin}: {key!r} applies to the whole corpus; set it at the top level")
@@ -129,8 +150,14 @@ class Config:
         return best[1] if best else self
 
     def digest(self) -> str:
-        """A hash of everything that changes output: two configs with equal digests clean alike."""
-        return hashlib.sha256(json.dumps(self.to_mapping(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        """A hash of everything that changes a page's output: two configs with equal digests clean alike."""
+        data = self.to_mapping()
+        del data["near_duplicates"]
+        return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    def near_duplicate_settings(self) -> dict[str, Any]:
+        """The [near_duplicates] table with every key: the file's values over the defaults."""
+        return {**NEAR_DUPLICATE_DEFAULTS, **dict(self.near_duplicates)}
 
     def to_toml(self) -> str:
         """The settings as a cleanpipe.toml that from_toml reads back to equal settings."""
@@ -140,6 +167,8 @@ class Config:
         if self.learned:  # from a profile file, not a config file: thousands of lines, so only counted
             count = sum(len(site.lines) for site in self.learned)
             lines.insert(0, f"# plus {count} learned boilerplate lines for {len(self.learned)} sites (from a profile)")
+        if data["near_duplicates"]:
+            lines += ["", "[near_duplicates]", *(f"{k} = {_toml_value(v)}" for k, v in data["near_duplicates"].items())]
         for key, names in data["input"].items():
             lines += ["", "[input]"] if key == next(iter(data["input"])) else []
             lines.append(f"{key} = {_toml_value(names)}")
@@ -171,6 +200,8 @@ class Config:
                 data[item.name] = {domain: site.to_mapping() for domain, site in value}
             elif item.name == "input":
                 data[item.name] = {key: list(names) for key, names in value}
+            elif item.name == "near_duplicates":
+                data[item.name] = dict(value)
             elif item.name == "learned":
                 data[item.name] = {site.site: {"pages": site.pages, "lines": dict(site.lines)} for site in value}
             else:
@@ -208,6 +239,31 @@ def check_learn_settings(config: Config, origin: str = "config") -> None:
         raise ConfigError(f"{origin}: 'learn_min_share' must be above 0 and at most 1, got {config.learn_min_share}")
     if config.learn_max_chars < 1:
         raise ConfigError(f"{origin}: 'learn_max_chars' must be at least 1, got {config.learn_max_chars}")
+
+
+def _near_duplicates_from_mapping(value: Any, origin: str) -> tuple[tuple[str, Any], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{origin}: 'near_duplicates' must be a table")
+    found = []
+    for key, item in sorted(value.items()):
+        where = f"{origin}: near_duplicates.{key}"
+        if key not in NEAR_DUPLICATE_DEFAULTS:
+            raise ConfigError(
+                f"{origin}: near_duplicates: unknown key {key!r} (known: {', '.join(NEAR_DUPLICATE_DEFAULTS)})"
+            )
+        if key in _NEAR_DUPLICATE_CHOICES:
+            if item not in _NEAR_DUPLICATE_CHOICES[key]:
+                raise ConfigError(f"{where} must be one of {', '.join(_NEAR_DUPLICATE_CHOICES[key])}, got {item!r}")
+        elif key == "threshold":
+            if isinstance(item, bool) or not isinstance(item, (int, float)) or not 0 < item <= 1:
+                raise ConfigError(f"{where} must be a number above 0 and at most 1, got {item!r}")
+            item = float(item)
+        elif isinstance(item, bool) or not isinstance(item, int) or item < (2 if key == "num_perm" else 1):
+            raise ConfigError(
+                f"{where} must be a whole number of at least {2 if key == 'num_perm' else 1}, got {item!r}"
+            )
+        found.append((key, item))
+    return tuple(found)
 
 
 INPUT_KEYS = ("text_fields", "html_fields", "id_fields", "url_fields", "title_fields")

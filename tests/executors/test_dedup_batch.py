@@ -163,3 +163,27 @@ def test_cli_options_and_bad_values(tmp_path: Path) -> None:
     for option, value in (("--dedup", "delete"), ("--keep", "oldest"), ("--shingles", "bytes")):
         bad = runner.invoke(app, ["run", str(raw), "-o", str(out), option, value])
         assert bad.exit_code == 2 and value in bad.output
+
+
+def test_the_config_table_sets_the_pass_and_the_command_line_overrides_it(tmp_path: Path) -> None:
+    raw = _write(tmp_path / "raw", {"a_repost.txt": _repost(ARTICLE), "b_article.txt": ARTICLE})
+    config = tmp_path / "cleanpipe.toml"
+    config.write_text('[near_duplicates]\nmode = "flag"\nkeep = "longest"\nnum_perm = 64\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(raw), "-o", str(out), "-w", "1", "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    assert 'duplicate_of: "b_article.txt"' in (out / "a_repost.md").read_text(encoding="utf-8")
+    result = runner.invoke(app, ["run", str(raw), "-o", str(out), "-w", "1", "-c", str(config), "--keep", "first"])
+    assert result.exit_code == 0, result.output
+    assert 'duplicate_of: "a_repost.txt"' in (out / "b_article.md").read_text(encoding="utf-8")
+    assert "duplicate_of" not in (out / "a_repost.md").read_text(encoding="utf-8")
+    # the table decides which pages are kept, not how a page is cleaned: pages are not cleaned again
+    assert json.loads((out / "run.json").read_text())["pages"]["skipped"] == 2
+    for table, problem in (
+        ('[near_duplicates]\nthreshold = 1.5\n', "near_duplicates.threshold"),
+        ('[near_duplicates]\nbands = 4\n', "unknown key 'bands'"),
+        ('[sites."example.com".near_duplicates]\nmode = "off"\n', "unknown key 'near_duplicates'"),
+    ):
+        config.write_text(table, encoding="utf-8")
+        bad = runner.invoke(app, ["run", str(raw), "-o", str(out), "-c", str(config)])
+        assert bad.exit_code == 2 and problem in bad.output, bad.output
