@@ -35,8 +35,10 @@ def _cut_last(text: str) -> str:
 
 
 def _respaced(text: str) -> str:
-    """The same text with other spacing and punctuation: an exact duplicate once letters are folded."""
-    return text.replace("，", ", ").replace("。", ".\n")
+    """The same text with other spacing and punctuation, and its digits and Latin letters full-width
+    ('２０２３', 'ＡＩ'): an exact duplicate once letters are folded."""
+    wide = "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in text)
+    return wide.replace("，", ", ").replace("。", ".\n")
 
 
 def _index(tmp_path: Path, settings: NearDupSettings = SETTINGS) -> NearDupIndex:

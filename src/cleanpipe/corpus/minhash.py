@@ -103,8 +103,9 @@ def exact_key(text: str) -> tuple[int, int]:
 
 
 def _letters_folded(points: np.ndarray) -> np.ndarray:
-    """The code points without spaces, punctuation and symbols, lower-cased: copies of a text that differ
-    only in those still share their shingles. Done with lookup tables over the Basic Multilingual Plane."""
+    """The code points without spaces, punctuation and symbols, lower-cased, full-width letters and digits
+    as half-width: copies of a text that differ only in those still share their shingles (the page's own
+    text is never changed: this is only what is hashed). Done with lookup tables over the Basic Multilingual Plane."""
     dropped, lower = _bmp_tables()
     in_bmp = points < 0x10000
     low16 = (points & 0xFFFF).astype(np.intp)
@@ -124,6 +125,8 @@ def _bmp_tables() -> tuple[np.ndarray, np.ndarray]:
         category = unicodedata.category(character)
         if category[0] in "PSZ" or category == "Cc" or character.isspace():
             dropped[point] = True
+        if 0xFF01 <= point <= 0xFF5E:  # full-width ASCII ('Ａ２０２３') is the same text as half-width
+            character = chr(point - 0xFEE0)
         folded = character.lower()
         if len(folded) == 1:
             lower[point] = ord(folded)
@@ -197,22 +200,21 @@ class Signer:
 
 @lru_cache(maxsize=64)
 def optimal_bands(threshold: float, num_perm: int, false_positive_weight: float = 0.5) -> tuple[int, int]:
-    """Bands and rows per band whose S-curve best fits `threshold`: the split minimising the weighted
-    probability mass of false positives below it and false negatives above it (as datasketch chooses)."""
+    """Bands and rows per band whose S-curve best fits `threshold`: of every split with bands * rows at
+    most `num_perm` (some hashes may go unused), the one minimising the weighted probability mass of false
+    positives below the threshold and false negatives above it, as datasketch's MinHashLSH chooses."""
     best = (1, num_perm)
     best_error = float("inf")
     grid = np.linspace(0.0, 1.0, 201)
+    below, above = grid <= threshold, grid > threshold
     for bands in range(1, num_perm + 1):
-        rows = num_perm // bands
-        if rows == 0:
-            break
-        probability = 1 - (1 - grid**rows) ** bands
-        below, above = grid <= threshold, grid > threshold
-        false_positive = float(np.trapezoid(probability[below], grid[below])) if below.sum() > 1 else 0.0
-        false_negative = float(np.trapezoid(1 - probability[above], grid[above])) if above.sum() > 1 else 0.0
-        error = false_positive_weight * false_positive + (1 - false_positive_weight) * false_negative
-        if error < best_error:
-            best, best_error = (bands, rows), error
+        for rows in range(1, num_perm // bands + 1):
+            probability = 1 - (1 - grid**rows) ** bands
+            false_positive = float(np.trapezoid(probability[below], grid[below])) if below.sum() > 1 else 0.0
+            false_negative = float(np.trapezoid(1 - probability[above], grid[above])) if above.sum() > 1 else 0.0
+            error = false_positive_weight * false_positive + (1 - false_positive_weight) * false_negative
+            if error < best_error:
+                best, best_error = (bands, rows), error
     return best
 
 

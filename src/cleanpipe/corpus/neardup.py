@@ -27,7 +27,7 @@ import json
 import os
 import shutil
 import sqlite3
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -47,6 +47,9 @@ from cleanpipe.corpus.minhash import (
 )
 
 KEEP_POLICIES = ("first", "longest", "recent")
+# Bumped when what a page's keys are made of changes (shingling, folding, banding): an index of another
+# format is started afresh.
+INDEX_FORMAT = 2
 _KEY_ROW = np.dtype([("key", "<u8"), ("entry", "<u8")])
 # Entries exported to the shards per chunk: bounds the memory of the export step.
 _EXPORT_CHUNK = 20_000
@@ -55,6 +58,8 @@ _COMPACT_AFTER = 16
 # How many earlier entries of a bucket a new entry is verified against: a bucket of many copies then costs
 # linear time, and union-find links the copies through those checks.
 _BUCKET_COMPARE = 8
+# Decisions written to SQLite this many at a time.
+_DECISION_BATCH = 10_000
 # Shingle sets kept in memory while verifying pairs (pairs are sorted, so neighbours share pages).
 _SHINGLE_CACHE = 4096
 _BAND_SALT = np.uint64(0x9E3779B97F4A7C15)
@@ -103,7 +108,7 @@ class NearDupSettings:
 
     threshold: float = 0.8
     params: MinHashParams = field(default_factory=MinHashParams)
-    partitions: int = 16
+    partitions: int = 64
 
     def __post_init__(self) -> None:
         if not 0 < self.threshold <= 1:
@@ -115,7 +120,12 @@ class NearDupSettings:
         return optimal_bands(self.threshold, self.params.num_perm, VERIFIED_FALSE_POSITIVE_WEIGHT)
 
     def digest(self) -> str:
-        data = {"threshold": self.threshold, "params": asdict(self.params), "partitions": self.partitions}
+        data = {
+            "format": INDEX_FORMAT,
+            "threshold": self.threshold,
+            "params": asdict(self.params),
+            "partitions": self.partitions,
+        }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -378,58 +388,88 @@ class NearDupIndex:
         return len(edges)
 
     def decide(self, keep: str, text_of: TextOf, report: PassReport) -> None:
-        """Step 5: clusters of live entries joined by edges, the page kept in each, and the decisions."""
-        parent: dict[int, int] = {}
-        edges: dict[tuple[int, int], float] = {}
-        for a, b, score in self.db.execute(
-            "SELECT a, b, similarity FROM dedup_edges JOIN dedup_entries ea ON ea.entry = a JOIN dedup_entries eb "
-            "ON eb.entry = b WHERE ea.live = 1 AND eb.live = 1"
-        ):
-            _union(parent, a, b)
-            edges[(a, b)] = score
-        groups: dict[int, list[int]] = defaultdict(list)
-        for entry in parent:
-            groups[_find(parent, entry)].append(entry)
-        previous = {
-            row[0]: row[1:]
-            for row in self.db.execute("SELECT page, entry, kept, kept_entry, similarity, rule FROM dedup_decisions")
-        }
+        """Step 5: clusters of live entries joined by edges, the page kept in each, and the decisions.
+        Clusters are found with numpy over the edges; decisions are streamed into SQLite, so memory holds
+        a few arrays of the edges' size, not a Python object per page."""
+        edges = np.array(
+            self.db.execute(
+                "SELECT a, b FROM dedup_edges JOIN dedup_entries ea ON ea.entry = a JOIN dedup_entries eb "
+                "ON eb.entry = b WHERE ea.live = 1 AND eb.live = 1"
+            ).fetchall(),
+            dtype=np.int64,
+        ).reshape(-1, 2)
+        nodes, labels = _components(edges[:, 0], edges[:, 1])
+        order = np.argsort(labels, kind="stable")
+        grouped = labels[order]
+        starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]]) if nodes.size else np.zeros(0, np.int64)
+        ends = np.r_[starts[1:], nodes.size].astype(np.int64) if nodes.size else starts
         shingles = _ShingleCache(self, text_of)
-        decisions = []
-        for members in groups.values():
-            info = {entry: (page, first, chars, exact) for entry, page, first, chars, exact in self._entries(members)}
-            kept = _kept(info, keep)
-            report.clusters += 1
-            for entry in sorted(info):
-                if entry == kept:
-                    continue
-                page = info[entry][0]
-                earlier = previous.get(page)
-                direct = edges.get((min(entry, kept), max(entry, kept)))
-                if direct is not None:
-                    similarity = direct
-                elif earlier is not None and (earlier[0], earlier[2]) == (entry, kept):
-                    similarity = earlier[3]
-                else:
-                    similarity = _similarity(shingles, entry, kept)
-                rule = "exact-duplicate" if info[entry][3] == info[kept][3] else "near-duplicate"
-                decisions.append((page, entry, info[kept][0], kept, similarity, rule))
-        current = {row[0]: row for row in decisions}
-        for page, (_, kept_page, _, similarity, rule) in previous.items():
-            now = current.get(page)
-            if now is None or now[2] != kept_page or now[5] != rule:
-                report.previous[page] = Duplicate(page, kept_page, similarity, rule)
-                report.changed.add(page)
-        report.changed.update(page for page, row in current.items() if page not in previous)
-        report.duplicates = len(decisions)
         with self.db:
             self.db.execute("BEGIN")
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS decided AS SELECT * FROM dedup_decisions WHERE 0")
+            self.db.execute("DELETE FROM decided")
+            batch: list[tuple[str, int, str, int, float, str]] = []
+            for start, end in zip(starts, ends, strict=True):
+                members = [int(entry) for entry in nodes[order[start:end]]]
+                batch += self._cluster_decisions(members, keep, shingles)
+                report.clusters += 1
+                if len(batch) >= _DECISION_BATCH:
+                    self._insert_decided(batch)
+                    report.duplicates += len(batch)
+                    batch = []
+            self._insert_decided(batch)
+            report.duplicates += len(batch)
+            for page, kept, similarity, rule in self.db.execute(
+                "SELECT page, kept, similarity, rule FROM dedup_decisions WHERE page NOT IN "
+                "(SELECT page FROM decided d WHERE d.kept = dedup_decisions.kept AND d.rule = dedup_decisions.rule)"
+            ):
+                report.previous[page] = Duplicate(page, kept, similarity, rule)
+            report.changed = set(report.previous) | {
+                page for (page,) in self.db.execute("SELECT page FROM decided EXCEPT SELECT page FROM dedup_decisions")
+            }
             self.db.execute("DELETE FROM dedup_decisions")
-            self.db.executemany(
-                "INSERT INTO dedup_decisions (page, entry, kept, kept_entry, similarity, rule) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                decisions,
+            self.db.execute("INSERT INTO dedup_decisions SELECT * FROM decided")
+            self.db.execute("DELETE FROM decided")
+
+    def _cluster_decisions(
+        self, members: list[int], keep: str, shingles: _ShingleCache
+    ) -> list[tuple[str, int, str, int, float, str]]:
+        info = {entry: (page, first, chars, exact) for entry, page, first, chars, exact in self._entries(members)}
+        kept = _kept(info, keep)
+        decisions = []
+        for entry in sorted(info):
+            if entry == kept:
+                continue
+            page = info[entry][0]
+            decisions.append(
+                (
+                    page,
+                    entry,
+                    info[kept][0],
+                    kept,
+                    self._known_similarity(page, entry, kept) or _similarity(shingles, entry, kept),
+                    "exact-duplicate" if info[entry][3] == info[kept][3] else "near-duplicate",
+                )
             )
+        return decisions
+
+    def _known_similarity(self, page: str, entry: int, kept: int) -> float | None:
+        """The similarity of two entries when it was measured before: their edge, or the last decision."""
+        row = (
+            self.db.execute(
+                "SELECT similarity FROM dedup_edges WHERE a = ? AND b = ?", (min(entry, kept), max(entry, kept))
+            ).fetchone()
+            or self.db.execute(
+                "SELECT similarity FROM dedup_decisions WHERE page = ? AND entry = ? AND kept_entry = ?",
+                (page, entry, kept),
+            ).fetchone()
+        )
+        return float(row[0]) if row else None
+
+    def _insert_decided(self, rows: list[tuple[str, int, str, int, float, str]]) -> None:
+        self.db.executemany(
+            "INSERT INTO decided (page, entry, kept, kept_entry, similarity, rule) VALUES (?, ?, ?, ?, ?, ?)", rows
+        )
 
     def _entries(self, entries: list[int]) -> list[tuple[int, str, int, int, int]]:
         found = []
@@ -550,18 +590,22 @@ def _kept(info: dict[int, tuple[str, int, int, int]], keep: str) -> int:
     return min(info, key=lambda entry: (info[entry][1], entry))
 
 
-def _find(parent: dict[int, int], item: int) -> int:
-    parent.setdefault(item, item)
-    while parent[item] != item:
-        parent[item] = parent[parent[item]]
-        item = parent[item]
-    return item
-
-
-def _union(parent: dict[int, int], first: int, second: int) -> None:
-    root_first, root_second = _find(parent, first), _find(parent, second)
-    if root_first != root_second:
-        parent[max(root_first, root_second)] = min(root_first, root_second)
+def _components(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Connected components of the graph with edges (first[i], second[i]): its nodes, sorted, and each
+    node's component label (the position of the component's smallest node). Label propagation with
+    pointer jumping, in numpy: a few passes, as clusters of duplicates are small and shallow."""
+    nodes = np.unique(np.concatenate([first, second]))
+    left, right = np.searchsorted(nodes, first), np.searchsorted(nodes, second)
+    labels = np.arange(nodes.size)
+    while True:
+        lowest = np.minimum(labels[left], labels[right])
+        updated = labels.copy()
+        np.minimum.at(updated, left, lowest)
+        np.minimum.at(updated, right, lowest)
+        updated = updated[updated]
+        if np.array_equal(updated, labels):
+            return nodes, labels
+        labels = updated
 
 
 def _save_atomic(path: Path, table: np.ndarray) -> None:
