@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Batch: `cleanpipe run` on a corpus of 50,000 pages (issue 3): throughput at 1 and 2 workers, peak memory
+"""Batch: `cleanpipe run` on a corpus of 50,000 pages: throughput at 1 and 2 workers, peak memory
 at 10k and 50k pages, and the time of a re-run when nothing (or 1% of the pages) changed.
 
 The corpus is built deterministically from the ~470 real pages of SHARED/seeds and SHARED/corpus (the
@@ -436,7 +436,7 @@ def render(corpus: Corpus, runs: dict[str, Measurement], command: str, identical
     lines += [_row(m) for m in runs.values()]
     lines += [
         "",
-        "Targets (issue 3):",
+        "Targets:",
         "",
         f"- 2 workers at least 1.8x one worker: **{scaling:.2f}x** (wall {first1.wall:.1f} s / {first2.wall:.1f} s; "
         f"batch s {first1.batch_seconds / first2.batch_seconds:.2f}x): "

@@ -375,6 +375,43 @@ def explain(
     typer.echo(explain_page(result, color=use_color), nl=False, color=use_color)
 
 
+@app.command("eval")
+def eval_command(
+    predictions: Path = typer.Argument(..., help="Folder of Markdown outputs, one <id>.md per page."),
+    ground_truth: Path = typer.Argument(..., help='JSON ground truth: {id: {"articleBody": text}}.'),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as one JSON object."),
+) -> None:
+    """Score Markdown outputs against hand-labelled main text: character-bigram precision, recall, F1.
+
+    Texts are NFKC-normalised and case-folded, image and link syntax reduced to its labels, front matter
+    dropped, and only letters and digits kept; the bags of adjacent-character pairs are compared. A page
+    with no <id>.md counts as empty and is listed.
+
+    Example: cleanpipe eval data/clean labelled.json
+    """
+    from cleanpipe.evaluate import evaluate_folder
+
+    if not predictions.is_dir():
+        _fail_usage(f"{predictions}: not a folder")
+    try:
+        result = evaluate_folder(predictions, ground_truth)
+    except (OSError, ValueError) as error:
+        _fail_usage(f"{ground_truth}: {error}")
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        return
+    typer.echo(f"{'page':<40} {'P':>6} {'R':>6} {'F1':>6}")
+    for page in result.pages:
+        note = "  (missing)" if page.missing else ""
+        typer.echo(f"{page.id[:40]:<40} {page.precision:6.3f} {page.recall:6.3f} {page.f1:6.3f}{note}")
+    typer.echo(
+        f"{'mean of ' + str(len(result.pages)) + ' pages':<40} "
+        f"{result.precision:6.3f} {result.recall:6.3f} {result.f1:6.3f}"
+    )
+    if result.missing:
+        typer.echo(f"missing predictions ({len(result.missing)}, scored as empty): {' '.join(result.missing)}")
+
+
 @app.command()
 def rules(
     config_file: Path | None = typer.Option(None, "--config", "-c", help="A cleanpipe.toml file."),

@@ -166,10 +166,11 @@ def test_html_page_chrome_is_dropped_and_each_element_recorded() -> None:
         "html-style": ".a{color:red}",
         "html-script": "var tracker = 1;",
         "html-header": "网站首页 | 登录",
-        "html-nav": "首页 新闻",
-        "html-aside": "相关推荐",
+        "html-navigation": "首页新闻",
+        "html-sidebar": "相关推荐",
         "html-footer": "版权所有 ©2023",
     }
+    assert {removal.stage for removal in doc.removals} == {"html"}
 
 
 def test_html_fragment_without_html_source_is_detected_by_its_block_tags() -> None:

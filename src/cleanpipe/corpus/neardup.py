@@ -61,7 +61,7 @@ _BUCKET_COMPARE = 8
 # Decisions written to SQLite this many at a time.
 _DECISION_BATCH = 10_000
 # Shingle sets kept in memory while verifying pairs (pairs are sorted, so neighbours share pages).
-_SHINGLE_CACHE = 4096
+_SHINGLE_CACHE = 1024
 _BAND_SALT = np.uint64(0x9E3779B97F4A7C15)
 _BASE = np.uint64(0x100000001B3)
 
@@ -191,7 +191,7 @@ class PassReport:
     verified: int = 0
     clusters: int = 0
     duplicates: int = 0
-    changed: set[str] = field(default_factory=set)  # pages whose decision differs from the previous pass
+    changed: int = 0  # pages whose decision differs from the previous pass
     previous: dict[str, Duplicate] = field(default_factory=dict)  # decisions no longer in force
 
 
@@ -424,9 +424,9 @@ class NearDupIndex:
                 "(SELECT page FROM decided d WHERE d.kept = dedup_decisions.kept AND d.rule = dedup_decisions.rule)"
             ):
                 report.previous[page] = Duplicate(page, kept, similarity, rule)
-            report.changed = set(report.previous) | {
-                page for (page,) in self.db.execute("SELECT page FROM decided EXCEPT SELECT page FROM dedup_decisions")
-            }
+            report.changed = len(report.previous) + self.db.execute(
+                "SELECT COUNT(*) FROM (SELECT page FROM decided EXCEPT SELECT page FROM dedup_decisions)"
+            ).fetchone()[0]
             self.db.execute("DELETE FROM dedup_decisions")
             self.db.execute("INSERT INTO dedup_decisions SELECT * FROM decided")
             self.db.execute("DELETE FROM decided")
@@ -516,7 +516,7 @@ class NearDupIndex:
         """No page is a duplicate any more (the pass is switched off); the report lists what was."""
         report = PassReport()
         report.previous = {item.page: item for item in self.duplicates()}
-        report.changed = set(report.previous)
+        report.changed = len(report.previous)
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM dedup_decisions")

@@ -45,3 +45,7 @@ CHINESE_LANGUAGE = "Chinese"
 # Share of the letters of such a reading that must be in its script, and how many there must be at least.
 MIN_SCRIPT_SHARE = 0.95
 MIN_SCRIPT_LETTERS = 4
+
+# A page's <meta> charset is still trusted when at most this share of the characters it decodes to are
+# bad sequences (replaced with U+FFFD and reported): real pages carry a few broken bytes.
+MAX_BAD_SHARE = 0.001

@@ -9,6 +9,7 @@ Undecodable bytes become U+FFFD and are recorded with their bytes; they are neve
 from __future__ import annotations
 
 import codecs
+import re
 from functools import lru_cache
 
 import regex
@@ -22,6 +23,7 @@ from cleanpipe.rules.decode import (
     CHINESE_LANGUAGE,
     COMMON_CHARACTER_BLOCKS,
     FALLBACK_ENCODINGS,
+    MAX_BAD_SHARE,
     MIN_COMMON_SHARE,
     MIN_SCRIPT_LETTERS,
     MIN_SCRIPT_SHARE,
@@ -29,6 +31,13 @@ from cleanpipe.rules.decode import (
 )
 
 NAME = "decode"
+# Where a page's <meta> charset is looked for, and how it is read: <meta charset="gbk">, or
+# <meta http-equiv="Content-Type" content="text/html; charset=gb2312">.
+_META_WINDOW = 8192
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
+_WIDE = regex.compile(r"[^\x00-\x7f\s]")
+_DETECTION_SAMPLE = 200_000
+_CONTROLS = regex.compile(r"[\x00-\x08\x0e-\x1f]")
 _MAX_REPORTED = 50
 _BOMS = (
     (codecs.BOM_UTF8, "utf_8"),
@@ -78,15 +87,52 @@ def _decode_bytes(doc: Document, raw: bytes) -> str:
             return text
         except (LookupError, UnicodeDecodeError):
             pass
+    meta = _meta_charset(raw) if doc.is_html or _looks_like_markup(raw) else None
+    if meta is not None:
+        # The page's own <meta> charset comes next: trusted when the bytes decode with it, or with only
+        # a few bad sequences (replaced and reported) when they decode no better as UTF-8.
+        try:
+            text = raw.decode(meta)
+            doc.metadata.setdefault("encoding", meta.replace("_", "-"))
+            return text
+        except UnicodeDecodeError:
+            pass
     try:
         text = raw.decode("utf-8")
         doc.metadata.setdefault("encoding", "utf-8")
         return text
     except UnicodeDecodeError:
         pass
+    if meta is not None and _mostly_decodes(raw, meta):
+        doc.metadata.setdefault("encoding", meta.replace("_", "-"))
+        return _decode_reporting(doc, raw, meta)
     encoding = detect_encoding(raw)
     doc.metadata.setdefault("encoding", encoding.replace("_", "-"))
     return _decode_reporting(doc, raw, encoding)
+
+
+def _looks_like_markup(raw: bytes) -> bool:
+    return b"<" in raw[:_META_WINDOW] and b"charset" in raw[:_META_WINDOW].lower()
+
+
+def _meta_charset(raw: bytes) -> str | None:
+    """The codec named by a <meta charset> or <meta http-equiv> in the page's first bytes, if Python has it."""
+    found = _META_CHARSET.search(raw[:_META_WINDOW])
+    if found is None:
+        return None
+    try:
+        return _codec_name(found.group(1).decode("ascii"))
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
+def _mostly_decodes(raw: bytes, encoding: str) -> bool:
+    """Whether `raw` decodes with `encoding` but for a few bad sequences (a page with some broken bytes)."""
+    try:
+        text = raw.decode(encoding, errors="replace")
+    except LookupError:
+        return False
+    return text.count("\ufffd") <= max(MAX_BAD_SHARE * len(text), 1)
 
 
 def _codec_name(declared: str) -> str:
@@ -165,7 +211,8 @@ def _best_chinese_reading(raw: bytes, errors: str) -> str | None:
 
 def common_share(text: str) -> float:
     """Share of the non-ASCII characters of `text` that are common in Chinese writing (1.0 if none)."""
-    wide = [ch for ch in text if ord(ch) > 0x7F and not ch.isspace()]
+    # A sample is enough to tell the readings apart, and keeps detection cheap on long pages.
+    wide = _WIDE.findall(text, 0, _DETECTION_SAMPLE)
     if not wide:
         return 1.0
     common = _common_characters()
@@ -227,7 +274,7 @@ def _report_undecodable(doc: Document, encoding: str, count: int, bad: list[tupl
 
 def _refuse_binary(doc: Document, text: str) -> None:
     sample = text[:65536]
-    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f\v")
+    controls = len(_CONTROLS.findall(sample))
     if "\x00" in sample or controls > len(sample) * 0.1:
         raise CleanError(doc.source, "content looks binary (NUL or many control characters), not a page", NAME)
     if sample.count("\ufffd") > len(sample) * 0.25:

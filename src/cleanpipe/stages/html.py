@@ -1,131 +1,705 @@
-"""Well-formed HTML to blocks, with BeautifulSoup: headings, paragraphs, list items, images and links.
+"""HTML pages to blocks: find the page's main content and keep only it, with its structure.
 
-Script, style, navigation, header, footer and aside elements are dropped whole, each recorded. This is
-the markup stage's reader for HTML pages; the text stages after it treat the blocks like any others.
+This is the markup stage's reader for HTML pages (stages/markup.py calls `html_to_blocks`); the text
+stages after it treat the blocks like any others, so boilerplate rules and in-page dedup apply too.
+
+How the main content is found (the hint words and thresholds are data, in rules/html.py):
+
+1. Parse with lxml; drop elements that never hold visible text (script, style, forms' widgets, …).
+2. Walk the tree once, cutting it into blocks at block-level elements and <br>: headings, paragraphs,
+   list items, quotes, code, table rows (of data tables), images. Each block knows its size in units
+   (a CJK character counts as several letters), how much of it is link text, its sentence punctuation
+   (full-width marks included), and whether it sits inside an element whose class, id, role or tag
+   names page chrome (comments, related lists, share bars, ads, navigation, sidebars, footers …).
+3. Score each block: prose (long enough or punctuated, few links) counts for its size, link lists,
+   labels and hinted chrome count against. Each element's subtree is a contiguous run of blocks, so its
+   score is a difference of prefix sums; the element with the highest score is the main content.
+4. Keep the blocks of that element that are not chrome, not link lists, and not in a section labelled
+   as related articles or comments. Every block dropped is recorded, with the rule that dropped it.
+
+The page's title (without the site name), publication date and author go into the metadata.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import urljoin
 
 import regex
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from lxml import etree
+from lxml import html as lxml_html
 
 from cleanpipe.document import Block, Document, Inline
-from cleanpipe.rules.markup import DROPPED_ELEMENTS
+from cleanpipe.rules import html as rules
+from cleanpipe.rules.structure import DATE
+from cleanpipe.stages.escapes import record_counts, repair_breaks
+from cleanpipe.text import match_key, text_weight
 
-NAME = "markup"
+NAME = "html"
 
-_BLOCK_ELEMENTS = frozenset(
-    "p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 table tr td th thead tbody tfoot blockquote pre section "
-    "article main figure figcaption address hr br center form fieldset details summary".split()
+_SPACES = regex.compile(r"\s+")
+_LETTER = regex.compile(r"[\p{L}\p{N}]")
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+_PUNCT = regex.compile("[" + regex.escape(rules.SENTENCE_PUNCTUATION) + "]")
+_XML_DECLARATION = regex.compile(r"^\s*<\?xml[^>]*>")
+_CAMEL = regex.compile(r"(?<=[a-z])(?=[A-Z])")
+_NOT_TOKEN = regex.compile(r"[^a-z]+")
+_HIDDEN_STYLE = regex.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", regex.IGNORECASE)
+_SCHEME = regex.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_DATE = regex.compile(DATE)
+_TITLE_SEPARATORS = regex.compile(rules.TITLE_SEPARATORS)
+_JSON_LD_DATE = regex.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
+_JSON_LD_AUTHOR = regex.compile(r'"author"\s*:\s*[\[{][^\]}]{0,300}?"name"\s*:\s*"([^"]{1,80})"')
+_LABEL_PUNCT = regex.compile(r"[\p{P}\p{S}\s]+")
+_FILE_NAME_ALT = regex.compile(rules.FILE_NAME_ALT, regex.IGNORECASE)
+
+_BLOCK_TAGS = frozenset(
+    "p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 table tr td th thead tbody tfoot caption blockquote pre "
+    "section article main figure figcaption address hr br center form fieldset details summary header "
+    "footer nav aside body html menu legend noframes frameset frame".split()
 )
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
-_SPACES = regex.compile(r"\s+")
+_FORM_MARK = "data-cleanpipe-form"
+# Stands for an escaped line break repaired in a text node (control characters are gone by then).
+_BREAK = "\x00"
+_FAMILIES = {family.name: family for family in rules.NEGATIVE_HINTS}
+
+_REASONS = {
+    "outside-main": "outside the page's main content (the part of the page with the most prose)",
+    "link-list": "a block that is mostly links (a menu or a list of other pages)",
+    "section": "a section labelled as related articles, comments or the like",
+    "element": "an element that never holds page text",
+}
 
 
-def _parser() -> str:
-    try:
-        import lxml  # noqa: F401
-    except ImportError:  # pragma: no cover - lxml is a dependency, html.parser a fallback
-        return "html.parser"
-    return "lxml"
+@dataclass
+class _Raw:
+    """A block as the walk cut it, with what scoring needs."""
+
+    kind: str
+    level: int
+    inlines: tuple[Inline, ...]
+    units: float
+    link_units: float
+    punct: int
+    positive: bool
+    family: str | None = None  # the negative hint family of an element it sits in
+    dropped: str | None = None  # the rule that dropped it
+    table: int = 0  # the rows of one table share a number
 
 
-def _page_url(soup: BeautifulSoup) -> str | None:
-    """The page's own address as it declares it: <link rel="canonical"> or <meta property="og:url">."""
-    for element, attribute in (
-        (soup.find("link", rel="canonical"), "href"),
-        (soup.find("meta", attrs={"property": "og:url"}), "content"),
-    ):
-        value = element.get(attribute) if isinstance(element, Tag) else None
-        if isinstance(value, str) and value.strip().startswith(("http://", "https://")):
-            return value.strip()
-    return None
+@dataclass
+class _Element:
+    tag: str
+    start: int
+    family: str | None
+    positive: bool
+    end: int = -1
+    holds_article: bool = False
+
+
+@dataclass
+class _Walk:
+    base: str | None
+    blocks: list[_Raw] = field(default_factory=list)
+    elements: list[_Element] = field(default_factory=list)
+    parts: list[Inline] = field(default_factory=list)
+    kind: list[tuple[str, int]] = field(default_factory=lambda: [("paragraph", 0)])
+    quote: int = 0
+    positive: int = 0
+    link_href: str | None = None
+    link_depth: int = 0
+    link_text: list[str] = field(default_factory=list)
+    escapes: Counter[str] = field(default_factory=Counter)
+    escape_examples: dict[str, str] = field(default_factory=dict)
+
+    def count_escape(self, name: str, found: str, times: int = 1) -> None:
+        self.escapes[name] += times
+        self.escape_examples.setdefault(name, found)
 
 
 def html_to_blocks(text: str, doc: Document) -> list[Block]:
-    from cleanpipe.stages.markup import _link_or_contents, _merge_text, best_image_url, parse_inline
+    root = parse(text)
+    if root is None:
+        return []
+    read_metadata(root, doc)
+    _drop_invisible(root, doc)
+    walk = _walk(root, _base_url(doc))
+    if not walk.blocks:
+        return []
+    _apply_hints(walk)
+    start, end = _main_range(walk)
+    _drop_outside(walk, start, end)
+    _drop_labelled_sections(walk, start, end)
+    _record(walk, doc)
+    record_counts(doc, walk.escapes, walk.escape_examples)
+    kept = (raw for raw in walk.blocks if raw.dropped is None)
+    title = doc.metadata.get("title")
+    title_key = match_key(title) if isinstance(title, str) else ""
+    return [
+        Block(
+            kind=raw.kind,
+            inlines=_useful_alts(_absolute(raw.inlines, walk.base), title_key),
+            line=number,
+            group=-raw.table or number,
+            level=raw.level,
+        )
+        for number, raw in enumerate(kept, start=1)
+    ]
 
-    soup = BeautifulSoup(text, _parser())
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    if title:
-        doc.metadata.setdefault("html_title", title)
-    url = _page_url(soup)
+
+def parse(text: str) -> etree._Element | None:
+    text = _XML_DECLARATION.sub("", text, count=1)
+    if not text.strip():
+        return None
+    try:
+        return lxml_html.document_fromstring(text, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+
+
+# -- metadata -----------------------------------------------------------------------------------------
+
+
+def read_metadata(root: etree._Element, doc: Document) -> None:
+    """Title (without the site's name), date, author and canonical URL, from the page's own markup."""
+    metas: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop")
+        content = meta.get("content")
+        if key and content and content.strip():
+            metas.setdefault(key.strip().lower(), content.strip())
+    url = _page_url(root, metas)
     if url:
         doc.metadata.setdefault("url", url)
-    dropped: Counter[str] = Counter()
-    for element in soup.find_all(list(DROPPED_ELEMENTS)):
-        if isinstance(element, Tag) and element.parent is not None:
-            content = _SPACES.sub(" ", element.get_text(" ", strip=True))
-            dropped[element.name] += 1
-            if content:
-                doc.record(
-                    stage=NAME,
-                    rule=f"html-{element.name}",
-                    text=content[:2000],
-                    reason=f"<{element.name}> element: not part of the page's content",
-                )
-            element.decompose()
-    for comment in soup.find_all(string=lambda node: isinstance(node, Comment)):
-        comment.extract()
-    for head in soup.find_all("head"):
-        head.decompose()
+    title_tag = root.find(".//title")
+    html_title = _clean(title_tag.text_content()) if title_tag is not None else ""
+    if html_title:
+        doc.metadata.setdefault("html_title", html_title)
+    title = choose_title(html_title, _first_meta(metas, rules.TITLE_META), _first_h1(root))
+    if title:
+        doc.metadata.setdefault("title", title)
+    scripts = " ".join(
+        script.text or "" for script in root.iter("script") if script.get("type") == "application/ld+json"
+    )
+    date = _first_meta(metas, rules.DATE_META)
+    if not date:
+        found = _JSON_LD_DATE.search(scripts)
+        time_element = root.find(".//time[@datetime]")
+        date = found.group(1) if found else time_element.get("datetime", "") if time_element is not None else ""
+    formatted = format_date(date) if date else None
+    if formatted:
+        doc.metadata.setdefault("date", formatted)
+    author = _first_meta(metas, rules.AUTHOR_META)
+    if not author or author.startswith(("http://", "https://")):
+        found = _JSON_LD_AUTHOR.search(scripts)
+        author = found.group(1) if found else ""
+    if author and len(author) <= 80:
+        doc.metadata.setdefault("author", _clean(author))
 
-    blocks: list[Block] = []
-    tags: Counter[str] = Counter()
-    current: list[Inline] = []
-    state: dict[str, str | int] = {"kind": "paragraph", "level": 0}
 
-    def flush() -> None:
-        runs = _merge_text([Inline(_SPACES.sub(" ", r.text)) if r.url is None and not r.image else r for r in current])
-        current.clear()
-        if not any(run.text.strip() or run.image for run in runs):
-            return
-        kind = state["kind"]
-        if kind == "paragraph" and all(run.image for run in runs):
-            kind = "image"
-        number = len(blocks) + 1
-        blocks.append(Block(kind=str(kind), inlines=runs, line=number, group=number, level=int(state["level"])))
+def _first_meta(metas: dict[str, str], keys: tuple[str, ...]) -> str:
+    return next((metas[key.lower()] for key in keys if key.lower() in metas), "")
 
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                if str(child).strip() or current:
-                    current.extend(parse_inline(str(child), doc, len(blocks) + 1, tags) or (Inline(" "),))
-                continue
-            if not isinstance(child, Tag):
-                continue
-            name = child.name
-            if name == "img":
-                attributes = {k: v if isinstance(v, str) else " ".join(v) for k, v in child.attrs.items()}
-                url = best_image_url(attributes)
-                if url:
-                    current.append(Inline(attributes.get("alt", "").strip(), url, image=True))
-                continue
-            if name == "a":
-                label = _merge_text([Inline(child.get_text(" ", strip=True))])
-                images = child.find_all("img")
-                if images:
-                    walk(child)
-                    continue
-                href = child.get("href")
-                current.extend(_link_or_contents(href if isinstance(href, str) else None, label))
-                continue
-            if name in _BLOCK_ELEMENTS:
-                flush()
-                saved = dict(state)
-                if name in _HEADINGS:
-                    state.update(kind="heading", level=_HEADINGS[name])
-                elif name == "li":
-                    state.update(kind="list_item", level=0)
-                walk(child)
-                flush()
-                state.update(saved)
-                continue
-            walk(child)
 
-    root = soup.body or soup
-    walk(root)
-    flush()
-    return blocks
+def _first_h1(root: etree._Element) -> str:
+    for heading in root.iter("h1"):
+        text = _clean(heading.text_content())
+        if text:
+            return text
+    return ""
+
+
+def _page_url(root: etree._Element, metas: dict[str, str]) -> str | None:
+    """The page's own address as it declares it: <link rel="canonical"> or <meta property="og:url">."""
+    for link in root.iter("link"):
+        if (link.get("rel") or "").lower() == "canonical":
+            value = (link.get("href") or "").strip()
+            if value.startswith(("http://", "https://")):
+                return value
+    value = metas.get("og:url", "")
+    return value if value.startswith(("http://", "https://")) else None
+
+
+def choose_title(html_title: str, meta_title: str, h1: str) -> str:
+    """The article's title: the page's <h1> when the <title> or og:title names it, else og:title or the
+    <title> without the site's name ('标题_新浪新闻' -> '标题', 'Title - Site' -> 'Title')."""
+    if h1 and len(h1) <= 200:
+        key = match_key(h1)
+        if key and any(key in match_key(known) for known in (html_title, meta_title) if known):
+            return h1
+    for candidate in (meta_title, html_title):
+        if candidate:
+            return strip_site_name(candidate)
+    return h1 if len(h1) <= 200 else ""
+
+
+def strip_site_name(title: str) -> str:
+    parts = [part.strip() for part in _TITLE_SEPARATORS.split(title) if part and part.strip()]
+    if len(parts) < 2:
+        return title.strip()
+    return max(parts, key=text_weight)
+
+
+def format_date(value: str) -> str | None:
+    match = _DATE.search(value.replace("T", " "))
+    if match is None:
+        return None
+    year, month, day = int(match.group("year")), int(match.group("month")), int(match.group("day"))
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    date = f"{year:04d}-{month:02d}-{day:02d}"
+    if match.group("hour") is not None:
+        date += f" {int(match.group('hour')):02d}:{match.group('minute')}"
+    return date
+
+
+def _base_url(doc: Document) -> str | None:
+    url = doc.metadata.get("url")
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
+
+
+# -- tree cleaning ------------------------------------------------------------------------------------
+
+
+def _drop_invisible(root: etree._Element, doc: Document) -> None:
+    """Drop the elements that never hold visible text, with one record per kind that had any text."""
+    found: dict[str, tuple[int, str]] = {}
+    for control in root.iter("input", "textarea", "select"):
+        # A small table laid out around form fields is a form (labels and fields), not data. The parser
+        # often moves a <form> out of a table, so the table is marked by the fields it holds.
+        table = next(control.iterancestors("table"), None)
+        if table is not None and len(table.text_content()) <= rules.FORM_TABLE_MAX_CHARS:
+            table.set(_FORM_MARK, "")
+    for element in list(root.iter(*rules.DROPPED_TAGS)):
+        tag = element.tag
+        count, sample = found.get(tag, (0, ""))
+        if not sample and tag not in ("head", "title", "meta", "link"):
+            sample = _clean(element.text_content())[:300]
+        found[tag] = (count + 1, sample)
+    etree.strip_elements(root, *rules.DROPPED_TAGS, with_tail=False)
+    for tag, (count, sample) in sorted(found.items()):
+        if sample:
+            doc.record(
+                stage=NAME,
+                rule=f"html-{tag}",
+                text=sample,
+                reason=f"{count} <{tag}> element(s): never part of the page's text",
+            )
+
+
+def _clean(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+# -- the walk -----------------------------------------------------------------------------------------
+
+
+def _walk(root: etree._Element, base: str | None) -> _Walk:
+    walk = _Walk(base)
+    stack: list[_Element | None] = []
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        if event == "start":
+            stack.append(_start(walk, element, tag, stack, walker))
+        else:
+            _end(walk, element, tag, stack.pop() if stack else None)
+    _flush(walk)
+    return walk
+
+
+def _start(
+    walk: _Walk, element: etree._Element, tag: str, stack: list[_Element | None], walker: etree.iterwalk
+) -> _Element | None:
+    family, positive, article_body = _hints(element, tag)
+    block = tag in _BLOCK_TAGS or family is not None
+    info: _Element | None = None
+    if block:
+        _flush(walk)
+    if block or positive:
+        info = _Element(tag, len(walk.blocks), family, positive)
+        walk.elements.append(info)
+        if positive:
+            walk.positive += 1
+    if tag in _HEADINGS:
+        walk.kind.append(("heading", _HEADINGS[tag]))
+        if tag == "h1":
+            article_body = True
+    elif tag == "li":
+        walk.kind.append(("list_item", 0))
+    elif tag == "blockquote":
+        walk.quote += 1
+    if article_body:
+        for frame in stack:
+            if frame is not None:
+                frame.holds_article = True
+        if info is not None:
+            info.holds_article = True
+    if tag == "pre":
+        _code_block(walk, element)
+        walker.skip_subtree()
+        return info
+    if tag == "table" and _is_data_table(element):
+        _table_rows(walk, element)
+        walker.skip_subtree()
+        return info
+    if tag == "img":
+        _image(walk, element)
+    elif tag == "a":
+        _open_link(walk, element)
+    if element.text:
+        _text(walk, element.text)
+    return info
+
+
+def _end(walk: _Walk, element: etree._Element, tag: str, info: _Element | None) -> None:
+    if tag == "a" and walk.link_depth:
+        _close_link(walk)
+    if tag in _BLOCK_TAGS or (info is not None and info.family is not None):
+        _flush(walk)
+    if tag in _HEADINGS or tag == "li":
+        walk.kind.pop()
+    elif tag == "blockquote":
+        walk.quote -= 1
+    if info is not None:
+        info.end = len(walk.blocks)
+        if info.positive:
+            walk.positive -= 1
+    if element.tail:
+        _text(walk, element.tail)
+
+
+def _hints(element: etree._Element, tag: str) -> tuple[str | None, bool, bool]:
+    """(negative hint family, positive hint, names the article body) of one element."""
+    family = rules.TAG_HINTS.get(tag)
+    positive = False
+    get = element.get
+    if not len(element.attrib):
+        return family, tag in ("article", "main"), False
+    role = get("role")
+    if role and family is None:
+        family = rules.ROLE_HINTS.get(role.lower())
+    classes, identifier = get("class"), get("id")
+    if classes or identifier:
+        found, positive = _classify(f"{classes or ''} {identifier or ''}")
+        family = family or found
+    if get(_FORM_MARK) is not None:
+        family = family or "forms"
+    if get("hidden") is not None or get("aria-hidden") == "true":
+        family = family or "hidden"
+    style = get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        family = family or "hidden"
+    article_body = get("itemprop") in rules.ARTICLE_BODY_ITEMPROPS
+    return family, positive or article_body or tag in ("article", "main"), article_body
+
+
+@lru_cache(maxsize=16384)
+def _classify(names: str) -> tuple[str | None, bool]:
+    """The negative family and positive hint of a class/id string (cached: pages repeat them a lot)."""
+    whole = set(names.lower().split())
+    tokens = {token for token in _NOT_TOKEN.split(_CAMEL.sub(" ", names).lower()) if token} | whole
+    for family in rules.NEGATIVE_HINTS:
+        if family.whole_names:
+            if whole & family.tokens:
+                return family.name, False
+            continue
+        if tokens & family.tokens or (family.prefixes and any(t.startswith(family.prefixes) for t in tokens)):
+            return family.name, False
+    positive = bool(tokens & rules.POSITIVE_TOKENS) or any(t.startswith(rules.POSITIVE_PREFIXES) for t in tokens)
+    return None, positive
+
+
+def _text(walk: _Walk, text: str) -> None:
+    if "\\" in text or "x0" in text or "X0" in text:
+        text = repair_breaks(text, walk.count_escape, _BREAK)
+        if _BREAK in text:  # an escaped line break in the page's text ends a block, as <br> would
+            pieces = text.split(_BREAK)
+            for piece in pieces[:-1]:
+                _text(walk, piece)
+                if not walk.link_depth:
+                    _flush(walk)
+            text = pieces[-1]
+    if walk.link_depth:
+        walk.link_text.append(text)
+    else:
+        walk.parts.append(Inline(text))
+
+
+def _open_link(walk: _Walk, element: etree._Element) -> None:
+    if walk.link_depth:  # a link inside a link: its text joins the outer one
+        walk.link_depth += 1
+        return
+    walk.link_depth = 1
+    walk.link_href = element.get("href")
+    walk.link_text = []
+
+
+def _close_link(walk: _Walk) -> None:
+    walk.link_depth -= 1
+    if walk.link_depth == 0:
+        _emit_link(walk)
+        walk.link_href = None
+
+
+def _emit_link(walk: _Walk) -> None:
+    label = _clean("".join(walk.link_text))
+    walk.link_text = []
+    if not label:
+        return
+    href = (walk.link_href or "").strip()
+    if not href or href.startswith(("javascript:", "#")):
+        walk.parts.append(Inline(label))
+        return
+    walk.parts.append(Inline(label, href))
+
+
+def _absolute(runs: tuple[Inline, ...], base: str | None) -> tuple[Inline, ...]:
+    """The runs with their URLs made absolute: the lost 'https:' restored, relative ones resolved against
+    the page's own URL when it is known. Done for kept blocks only (urljoin is not cheap)."""
+    from cleanpipe.stages.markup import fix_scheme
+
+    if not any(run.url for run in runs):
+        return runs
+    fixed = []
+    for run in runs:
+        if run.url:
+            url = fix_scheme(run.url)
+            if base and not _SCHEME.match(url):
+                url = urljoin(base, url)
+            run = Inline(run.text, url, run.image)
+        fixed.append(run)
+    return tuple(fixed)
+
+
+def _useful_alts(runs: tuple[Inline, ...], title_key: str) -> tuple[Inline, ...]:
+    """Images keep their alt text unless it is a file name or the page's title over again."""
+    if not any(run.image and run.text for run in runs):
+        return runs
+    return tuple(
+        Inline("", run.url, image=True)
+        if run.image and (_FILE_NAME_ALT.match(run.text) or (title_key and match_key(run.text) == title_key))
+        else run
+        for run in runs
+    )
+
+
+def _image(walk: _Walk, element: etree._Element) -> None:
+    from cleanpipe.stages.markup import best_image_url
+
+    url = best_image_url({str(k): str(v) for k, v in element.attrib.items()})
+    if url:
+        walk.parts.append(Inline(_clean(element.get("alt") or ""), url, image=True))
+
+
+def _flush(walk: _Walk) -> None:
+    if walk.link_depth and walk.link_text:
+        _emit_link(walk)
+    if not walk.parts:
+        return
+    runs = _join_runs(walk.parts)
+    walk.parts = []
+    if not runs:
+        return
+    kind, level = walk.kind[-1]
+    if kind == "paragraph" and all(run.image for run in runs):
+        kind = "image"
+    elif kind == "paragraph" and walk.quote:
+        kind = "quote"
+    _add(walk, kind, level, runs)
+
+
+def _join_runs(parts: list[Inline]) -> tuple[Inline, ...]:
+    """Neighbouring text runs joined, spaces collapsed, the block's ends stripped; empty runs dropped."""
+    runs: list[Inline] = []
+    pending: list[str] = []
+    for run in parts:
+        if run.url is None and not run.image:
+            pending.append(run.text)
+            continue
+        if pending:
+            runs.append(Inline(_SPACES.sub(" ", "".join(pending))))
+            pending = []
+        runs.append(run)
+    if pending:
+        runs.append(Inline(_SPACES.sub(" ", "".join(pending))))
+    if runs and runs[0].url is None and not runs[0].image:
+        runs[0] = Inline(runs[0].text.lstrip())
+    if runs and runs[-1].url is None and not runs[-1].image:
+        runs[-1] = Inline(runs[-1].text.rstrip())
+    kept = tuple(run for run in runs if run.text or run.url)
+    return kept if any(run.text.strip() or run.image for run in kept) else ()
+
+
+def _add(walk: _Walk, kind: str, level: int, runs: tuple[Inline, ...]) -> None:
+    units = link_units = 0.0
+    punct = 0
+    for run in runs:
+        if run.image:
+            continue
+        size = _units(run.text)
+        units += size
+        if run.url:
+            link_units += size
+        else:
+            punct += len(_PUNCT.findall(run.text))
+    walk.blocks.append(_Raw(kind, level, runs, units, link_units, punct, walk.positive > 0))
+
+
+def _units(text: str) -> float:
+    letters = len(_LETTER.findall(text))
+    if not letters:
+        return 0.0
+    cjk = len(_CJK.findall(text)) if not text.isascii() else 0
+    return letters + (rules.CJK_CHAR_UNITS - 1) * cjk
+
+
+def _code_block(walk: _Walk, element: etree._Element) -> None:
+    _flush(walk)
+    code = element.text_content().strip("\n")
+    if code.strip():
+        walk.blocks.append(_Raw("code", 0, (Inline(code),), _units(code), 0.0, 1, walk.positive > 0))
+
+
+def _is_data_table(table: etree._Element) -> bool:
+    if table.find(".//table") is not None:
+        return False
+    rows = table.findall(".//tr")
+    if len(rows) < 2 or max((len(row) for row in rows), default=0) < 2:
+        return False
+    for row in rows:
+        for cell in row:
+            if len(cell.text_content()) > rules.DATA_TABLE_MAX_CELL_CHARS:
+                return False
+            if cell.find(".//p") is not None or cell.find(".//div") is not None:
+                return False
+    return True
+
+
+def _table_rows(walk: _Walk, table: etree._Element) -> None:
+    _flush(walk)
+    number = len(walk.blocks) + 1
+    for row in table.iter("tr"):
+        cells = [_clean(cell.text_content()) for cell in row if cell.tag in ("td", "th")]
+        if not any(cells):
+            continue
+        runs = tuple(Inline(cell) for cell in cells)
+        units = sum(_units(cell) for cell in cells)
+        walk.blocks.append(_Raw("table_row", len(cells), runs, units, 0.0, 0, walk.positive > 0, table=number))
+
+
+# -- choosing the main content ------------------------------------------------------------------------
+
+
+def _apply_hints(walk: _Walk) -> None:
+    """Mark the blocks inside hinted chrome, unless the hinted element is a wrapper of the page."""
+    total = sum(raw.units for raw in walk.blocks) or 1.0
+    prefix = _prefix([raw.units for raw in walk.blocks])
+    for element in walk.elements:
+        if element.family is None or element.tag in ("html", "body") or element.holds_article:
+            continue
+        if (prefix[element.end] - prefix[element.start]) / total > rules.MAX_HINTED_SHARE:
+            continue
+        for raw in walk.blocks[element.start : element.end]:
+            if raw.family is None:
+                raw.family = element.family
+
+
+def _prefix(values: list[float]) -> list[float]:
+    sums = [0.0]
+    for value in values:
+        sums.append(sums[-1] + value)
+    return sums
+
+
+def block_score(raw: _Raw) -> float:
+    """How much a block counts for the element holding it being the main content."""
+    if raw.family is not None:
+        return -raw.units
+    if raw.kind in ("heading", "image") or not raw.units:
+        return 0.0
+    if raw.link_units > rules.MAX_LINK_DENSITY * raw.units:
+        return -raw.units
+    if raw.kind == "table_row":
+        return 0.5 * raw.units
+    if raw.units < rules.SHORT_BLOCK_UNITS and not raw.punct:
+        return -0.5 * raw.units
+    score = raw.units - 1.5 * raw.link_units
+    return score * rules.POSITIVE_BOOST if raw.positive and score > 0 else score
+
+
+def _main_range(walk: _Walk) -> tuple[int, int]:
+    prefix = _prefix([block_score(raw) for raw in walk.blocks])
+    best, best_range = prefix[-1], (0, len(walk.blocks))
+    for element in walk.elements:
+        if element.end <= element.start:
+            continue
+        score = prefix[element.end] - prefix[element.start]
+        if score >= best:
+            best, best_range = score, (element.start, element.end)
+    return best_range
+
+
+def _drop_outside(walk: _Walk, start: int, end: int) -> None:
+    for index, raw in enumerate(walk.blocks):
+        if raw.family is not None:  # named chrome is recorded as such, inside the main content or not
+            raw.dropped = raw.family
+        elif index < start or index >= end:
+            raw.dropped = "outside-main"
+        elif raw.units and raw.link_units > rules.MAX_LINK_DENSITY * raw.units:
+            raw.dropped = "link-list"
+
+
+def _drop_labelled_sections(walk: _Walk, start: int, end: int) -> None:
+    """'Related articles', '相关阅读', 'Comments': the label and the section it heads."""
+    index = start
+    while index < end:
+        raw = walk.blocks[index]
+        if raw.dropped is None and _is_section_label(raw):
+            level = raw.level if raw.kind == "heading" else 7
+            raw.dropped = "section"
+            index += 1
+            while index < end:
+                following = walk.blocks[index]
+                if following.kind == "heading" and following.level <= level and following.dropped is None:
+                    break
+                if level == 7 and following.kind not in ("list_item", "image") and block_score(following) > 0:
+                    break
+                following.dropped = following.dropped or "section"
+                index += 1
+            continue
+        index += 1
+
+
+def _is_section_label(raw: _Raw) -> bool:
+    text = "".join(run.text for run in raw.inlines if not run.image)
+    if not text or len(text) > rules.SECTION_LABEL_MAX_CHARS:
+        return False
+    return _LABEL_PUNCT.sub(" ", text).strip().casefold() in rules.SECTION_LABELS
+
+
+def _record(walk: _Walk, doc: Document) -> None:
+    """One removal per run of neighbouring blocks dropped by the same rule."""
+    run: list[_Raw] = []
+    for raw in [*walk.blocks, None]:
+        if run and (raw is None or raw.dropped != run[0].dropped):
+            rule = run[0].dropped or ""
+            text = "\n".join(_raw_text(item) for item in run)
+            family = _FAMILIES.get(rule)
+            reason = f"inside {family.description}" if family else _REASONS.get(rule, rule)
+            doc.record(stage=NAME, rule=f"html-{rule}", text=text[:2000], reason=f"{len(run)} block(s) {reason}")
+            run = []
+        if raw is not None and raw.dropped is not None:
+            run.append(raw)
+
+
+def _raw_text(raw: _Raw) -> str:
+    return "".join(run.text if not run.image else (run.url or "") for run in raw.inlines)

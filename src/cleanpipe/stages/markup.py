@@ -50,6 +50,11 @@ _BROKEN_START = regex.compile(rf"(?:{_URLISH})\"{_ATTRS}\s*/?>|</a\s*>", regex.I
 _UNESCAPE = regex.compile(r"\\(.)")
 _MD_HEADING = regex.compile(r"^(#{1,6})\s+(.+?)(?:\s+#+)?\s*$")
 _MD_LIST = regex.compile(r"^[-*+]\s+(.+)$")
+_MD_QUOTE = regex.compile(r"^>\s+(.+)$")
+# A Markdown table: '| a | b |' rows and the '| --- | --- |' delimiter row under the first.
+_MD_TABLE_ROW = regex.compile(r"^\|.*[^\\]\|\s*$")
+_MD_TABLE_DELIMITER = regex.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
+_CELL_SEPARATOR = regex.compile(r"(?<!\\)\|")
 _BULLET = regex.compile(rf"^[{BULLETS}]\s*(.+)$")
 _FRONT_MATTER_LINE = regex.compile(r"^([A-Za-z_][\w-]*):\s*(.*)$")
 _HTML_DOCUMENT = regex.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", regex.I | regex.S)
@@ -81,9 +86,22 @@ def text_to_blocks(text: str, doc: Document) -> list[Block]:
     blocks: list[Block] = []
     tags: Counter[str] = Counter()
     group = 0
+    fence: list[str] | None = None  # the lines of a fenced code block being read, after its opening
     for number, line in enumerate(lines[first:], start=first + 1):
+        if fence is not None:
+            if line == fence[0]:
+                blocks.append(Block(kind="code", inlines=(Inline("\n".join(fence[1:])),), line=number, group=group))
+                fence = None
+            else:
+                fence.append(line)
+            continue
+        if line in ("```", "~~~"):
+            fence = [line]
+            continue
         if not line:
             group += 1
+            continue
+        if _MD_TABLE_DELIMITER.match(line):
             continue
         block = line_to_block(line, doc, number, tags)
         if block is not None:
@@ -103,10 +121,16 @@ def line_to_block(line: str, doc: Document, number: int, tags: Counter[str]) -> 
     kind, level, content = "paragraph", 0, line
     heading = _MD_HEADING.match(line)
     listed = _MD_LIST.match(line) or _BULLET.match(line)
+    quoted = _MD_QUOTE.match(line)
     if heading:
         kind, level, content = "heading", len(heading.group(1)), heading.group(2)
     elif listed:
         kind, content = "list_item", listed.group(1)
+    elif quoted:
+        kind, content = "quote", quoted.group(1)
+    elif _MD_TABLE_ROW.match(line):
+        cells = [_UNESCAPE.sub(r"\1", cell.strip()) for cell in _CELL_SEPARATOR.split(line.strip()[1:-1])]
+        return Block(kind="table_row", inlines=tuple(Inline(cell) for cell in cells), line=number, level=len(cells))
     inlines = parse_inline(content, doc, number, tags)
     if not any(run.text.strip() or run.image for run in inlines):
         return None

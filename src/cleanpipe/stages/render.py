@@ -22,6 +22,8 @@ NAME = "render"
 FRONT_MATTER_ORDER = ("title", "date", "author", "source", "url", "views")
 # Keys used inside the pipeline that are not written.
 _INTERNAL = ("encoding", "charset", "html_title", "removed")
+# Kinds whose neighbouring blocks are written without a blank line between them.
+_JOINED_KINDS = ("list_item", "table_row", "quote")
 
 _ALWAYS = regex.compile(r"[\\`*]")
 _UNDERSCORE = regex.compile(r"(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])")
@@ -47,8 +49,12 @@ def render_markdown(doc: Document, config: Config) -> Document:
         rendered = render_block(block)
         if not rendered:
             continue
-        if previous is not None and previous.kind == "list_item" and block.kind == "list_item":
+        joined = previous is not None and previous.kind == block.kind and block.kind in _JOINED_KINDS
+        if joined and (block.kind != "table_row" or previous is not None and previous.group == block.group):
             lines[-1:] = [rendered, ""]
+        elif block.kind == "table_row":
+            # A table's first row is its header: Markdown needs the delimiter row under it.
+            lines += [rendered, "|" + " --- |" * len(block.inlines), ""]
         else:
             lines += [rendered, ""]
         previous = block
@@ -85,6 +91,13 @@ def removal_counts(doc: Document) -> dict[str, int]:
 def render_block(block: Block) -> str:
     if block.kind == "image":
         return "\n\n".join(_image(run) for run in block.images)
+    if block.kind == "code":
+        code = block.text
+        fence = "~~~" if "```" in code else "```"
+        return f"{fence}\n{code}\n{fence}"
+    if block.kind == "table_row":
+        cells = (escape(run.text, line_start=False).replace("|", "\\|") for run in block.inlines)
+        return "| " + " | ".join(cells) + " |"
     text = render_inlines(block.inlines, line_start=block.kind == "paragraph")
     if not text:
         return ""
@@ -92,6 +105,8 @@ def render_block(block: Block) -> str:
         return "#" * max(1, min(block.level or 2, 6)) + " " + text
     if block.kind == "list_item":
         return "- " + text
+    if block.kind == "quote":
+        return "> " + text
     return text
 
 
