@@ -52,7 +52,7 @@ KEEP_POLICIES = ("first", "longest", "recent")
 INDEX_FORMAT = 2
 _KEY_ROW = np.dtype([("key", "<u8"), ("entry", "<u8")])
 # Entries exported to the shards per chunk: bounds the memory of the export step.
-_EXPORT_CHUNK = 20_000
+_EXPORT_CHUNK = 10_000
 # A partition with more shard files than this is compacted into one file (live entries only).
 _COMPACT_AFTER = 16
 # How many earlier entries of a bucket a new entry is verified against: a bucket of many copies then costs
@@ -373,31 +373,35 @@ class NearDupIndex:
         if pairs.size == 0:
             return 0
         shingles = _ShingleCache(self, text_of)
-        edges = []
-        for pair in pairs.tolist():
-            earlier, later = pair >> 32, pair & 0xFFFFFFFF
-            first, second = shingles.get(earlier), shingles.get(later)
-            if first is None or second is None:
-                continue
-            score = jaccard(first, second)
-            if score >= self.settings.threshold:
-                edges.append((earlier, later, round(score, 4)))
-        with self.db:
-            self.db.execute("BEGIN")
-            self.db.executemany("INSERT OR REPLACE INTO dedup_edges (a, b, similarity) VALUES (?, ?, ?)", edges)
-        return len(edges)
+        verified = 0
+        for start in range(0, pairs.size, _DECISION_BATCH):  # in batches: memory does not grow with the pairs
+            edges = []
+            for pair in pairs[start : start + _DECISION_BATCH].tolist():
+                earlier, later = pair >> 32, pair & 0xFFFFFFFF
+                first, second = shingles.get(earlier), shingles.get(later)
+                if first is None or second is None:
+                    continue
+                score = jaccard(first, second)
+                if score >= self.settings.threshold:
+                    edges.append((earlier, later, round(score, 4)))
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany("INSERT OR REPLACE INTO dedup_edges (a, b, similarity) VALUES (?, ?, ?)", edges)
+            verified += len(edges)
+        return verified
 
     def decide(self, keep: str, text_of: TextOf, report: PassReport) -> None:
         """Step 5: clusters of live entries joined by edges, the page kept in each, and the decisions.
         Clusters are found with numpy over the edges; decisions are streamed into SQLite, so memory holds
         a few arrays of the edges' size, not a Python object per page."""
-        edges = np.array(
-            self.db.execute(
-                "SELECT a, b FROM dedup_edges JOIN dedup_entries ea ON ea.entry = a JOIN dedup_entries eb "
-                "ON eb.entry = b WHERE ea.live = 1 AND eb.live = 1"
-            ).fetchall(),
-            dtype=np.int64,
-        ).reshape(-1, 2)
+        cursor = self.db.execute(
+            "SELECT a, b FROM dedup_edges JOIN dedup_entries ea ON ea.entry = a JOIN dedup_entries eb "
+            "ON eb.entry = b WHERE ea.live = 1 AND eb.live = 1"
+        )
+        chunks = []
+        while rows := cursor.fetchmany(_DECISION_BATCH):
+            chunks.append(np.array(rows, dtype=np.int64).reshape(-1, 2))
+        edges = np.concatenate(chunks) if chunks else np.zeros((0, 2), dtype=np.int64)
         nodes, labels = _components(edges[:, 0], edges[:, 1])
         order = np.argsort(labels, kind="stable")
         grouped = labels[order]
@@ -424,9 +428,12 @@ class NearDupIndex:
                 "(SELECT page FROM decided d WHERE d.kept = dedup_decisions.kept AND d.rule = dedup_decisions.rule)"
             ):
                 report.previous[page] = Duplicate(page, kept, similarity, rule)
-            report.changed = len(report.previous) + self.db.execute(
-                "SELECT COUNT(*) FROM (SELECT page FROM decided EXCEPT SELECT page FROM dedup_decisions)"
-            ).fetchone()[0]
+            report.changed = (
+                len(report.previous)
+                + self.db.execute(
+                    "SELECT COUNT(*) FROM (SELECT page FROM decided EXCEPT SELECT page FROM dedup_decisions)"
+                ).fetchone()[0]
+            )
             self.db.execute("DELETE FROM dedup_decisions")
             self.db.execute("INSERT INTO dedup_decisions SELECT * FROM decided")
             self.db.execute("DELETE FROM decided")
