@@ -115,6 +115,26 @@ def test_pages_sharing_a_stem_keep_their_suffix(tmp_path: Path) -> None:
     assert outputs == {"a.html": PurePosixPath("a.html"), "a.txt": PurePosixPath("a.txt"), "b.txt": PurePosixPath("b")}
 
 
+def test_compressed_page_files_read_like_plain_ones(tmp_path: Path) -> None:
+    # Benchmarks and crawls ship pages as 'id.html.gz': the page is 'id.html', its output 'id'.
+    html = (FIXTURES / "html_sina_related_links.html").read_bytes()
+    text = RECORDS["skywork_finance"]["text"].encode("utf-8")
+    (tmp_path / "a.html.gz").write_bytes(gzip.compress(html))
+    (tmp_path / "b.txt.zst").write_bytes(zstandard.ZstdCompressor().compress(text))
+    (tmp_path / "c.txt").write_bytes(text)
+    (tmp_path / "c.html.gz").write_bytes(gzip.compress(html))  # shares the stem 'c' with c.txt
+    (tmp_path / "d.htm.gz").write_bytes(gzip.compress(html)[:-12])  # truncated
+    results = read(tmp_path)
+    found = {page.id: page for page in pages(results)}
+    assert found["a.html.gz"].data == html and found["a.html.gz"].html
+    assert found["a.html.gz"].output == PurePosixPath("a")
+    assert found["b.txt.zst"].data == text and not found["b.txt.zst"].html
+    assert found["b.txt.zst"].output == PurePosixPath("b")
+    assert {found["c.txt"].output, found["c.html.gz"].output} == {PurePosixPath("c.txt"), PurePosixPath("c.html")}
+    [failure] = failures(results)
+    assert failure.id == "d.htm.gz" and "truncated" in failure.problem
+
+
 def test_output_folder_inside_the_input_is_not_read(tmp_path: Path) -> None:
     (tmp_path / "page.txt").write_text("正文", encoding="utf-8")
     (tmp_path / "clean").mkdir()

@@ -54,6 +54,9 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 JSON_SUFFIXES = (".json",)
 WARC_SUFFIXES = (".warc",)
 GZIP_SUFFIX = ".gz"
+# A compressed page file is refused when it decompresses to more than this (a guard against zip bombs;
+# the decode stage refuses pages over the configured max_page_bytes anyway).
+MAX_DECOMPRESSED_PAGE = 256_000_000
 ZSTD_SUFFIX = ".zst"
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -129,7 +132,7 @@ def read_file(file: InputFile, options: ReadOptions = ReadOptions()) -> Iterator
         yield ReadFailure(file.relative.as_posix(), str(file.path), "unknown file type: " + _suffixes_expected())
         return
     if kind == "page":
-        yield _page_file(file)
+        yield _page_file(file, compression)
         return
     reader = {"jsonl": _read_jsonl, "json": _read_json, "warc": _read_warc}[kind]
     try:
@@ -148,8 +151,8 @@ def file_kind(name: str) -> tuple[str | None, str | None]:
     elif lower.endswith(ZSTD_SUFFIX):
         compression, lower = "zstd", lower[: -len(ZSTD_SUFFIX)]
     suffix = os.path.splitext(lower)[1]
-    if suffix in PAGE_SUFFIXES and compression is None:
-        return "page", None
+    if suffix in PAGE_SUFFIXES:
+        return "page", compression
     for kind, suffixes in (("jsonl", JSONL_SUFFIXES), ("json", JSON_SUFFIXES), ("warc", WARC_SUFFIXES)):
         if suffix in suffixes:
             return kind, compression
@@ -236,29 +239,48 @@ def _shared_stems(names: Iterable[str]) -> set[str]:
 
 
 def _stem(name: str) -> str:
-    return os.path.splitext(name)[0].casefold()
+    return os.path.splitext(_uncompressed_name(name))[0].casefold()
+
+
+def _uncompressed_name(name: str) -> str:
+    """'a.html.gz' -> 'a.html': the name of a page file without its compression suffix."""
+    for suffix in (GZIP_SUFFIX, ZSTD_SUFFIX):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
 
 
 def _suffixes_expected() -> str:
     containers = JSONL_SUFFIXES + JSON_SUFFIXES + WARC_SUFFIXES
-    return f"expected one of {', '.join(PAGE_SUFFIXES + containers)} (containers optionally .gz or .zst)"
+    return f"expected one of {', '.join(PAGE_SUFFIXES + containers)} (each optionally .gz or .zst)"
 
 
 # -- page files ---------------------------------------------------------------------------------------
 
 
-def _page_file(file: InputFile) -> PageRecord | ReadFailure:
+def _page_file(file: InputFile, compression: str | None = None) -> PageRecord | ReadFailure:
     identity = file.relative.as_posix()
     try:
-        data = file.path.read_bytes()
+        if compression is None:
+            data = file.path.read_bytes()
+        else:
+            with _open_container(file.path, compression) as stream:
+                data = stream.read(MAX_DECOMPRESSED_PAGE + 1)
+                error = stream_error(stream)
+            if error is not None:
+                return ReadFailure(identity, str(file.path), _stream_problem(error))
+            if len(data) > MAX_DECOMPRESSED_PAGE:
+                return ReadFailure(identity, str(file.path), f"decompresses to over {MAX_DECOMPRESSED_PAGE:,} bytes")
     except OSError as error:
         return ReadFailure(identity, str(file.path), f"cannot read: {error}")
+    # 'a.html.gz' is the page 'a.html': its output is 'a', and it is read as HTML.
+    plain = file.relative.with_name(_uncompressed_name(file.relative.name))
     return PageRecord(
         id=identity,
         source=str(file.path),
         data=data,
-        output=page_output(file.relative, keep_suffix=file.keep_suffix),
-        html=file.path.suffix.lower() in HTML_SUFFIXES,
+        output=page_output(plain, keep_suffix=file.keep_suffix),
+        html=PurePosixPath(plain.name).suffix.lower() in HTML_SUFFIXES,
     )
 
 
