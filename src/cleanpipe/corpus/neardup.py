@@ -44,6 +44,7 @@ from cleanpipe.corpus.minhash import (
     optimal_bands,
     shingle_hashes,
     signature,
+    sorted_distinct,
 )
 
 KEEP_POLICIES = ("first", "longest", "recent")
@@ -61,7 +62,7 @@ _BUCKET_COMPARE = 8
 # Decisions written to SQLite this many at a time.
 _DECISION_BATCH = 10_000
 # Shingle sets kept in memory while verifying pairs (pairs are sorted, so neighbours share pages).
-_SHINGLE_CACHE = 1024
+_SHINGLE_CACHE = 4096
 _BAND_SALT = np.uint64(0x9E3779B97F4A7C15)
 _BASE = np.uint64(0x100000001B3)
 
@@ -282,7 +283,7 @@ class NearDupIndex:
         grouped = int(self._meta("grouped") or 0)
         self.export()
         live = self._live_mask()
-        pairs = np.unique(
+        pairs = sorted_distinct(
             np.concatenate(
                 [self.candidates(part, grouped, live) for part in range(self.settings.partitions)]
                 or [np.zeros(0, np.uint64)]
@@ -335,7 +336,7 @@ class NearDupIndex:
         return mask
 
     def candidates(self, part: int, grouped: int, live: np.ndarray) -> np.ndarray:
-        """Step 3, one partition: pairs (earlier << 32 | later) of live entries sharing a bucket, where
+        """Step 3, one partition: pairs (later << 32 | earlier) of live entries sharing a bucket, where
         the later one is new since the last pass. Compacts the partition when it has many files."""
         folder = self._part_folder(part)
         files = sorted(folder.glob("*.npy"))
@@ -365,25 +366,34 @@ class NearDupIndex:
                     continue
                 for earlier in members[: min(position, _BUCKET_COMPARE)]:
                     if int(earlier) != later:
-                        pairs.append(int(earlier) << 32 | later)
+                        pairs.append(later << 32 | int(earlier))
         return np.array(pairs, dtype=np.uint64)
 
     def verify(self, pairs: np.ndarray, text_of: TextOf) -> int:
-        """Step 4: keep the candidate pairs whose exact Jaccard similarity reaches the threshold."""
+        """Step 4: keep the candidate pairs whose exact Jaccard similarity reaches the threshold.
+
+        Pairs come sorted by their later entry, so each page is read back once while the earlier pages of
+        its buckets (the first few of each) stay in the cache. A pair whose pages are already joined by the
+        pairs verified before it is not checked: it could not change the clusters, and in a cluster of many
+        copies it saves almost every check."""
         if pairs.size == 0:
             return 0
         shingles = _ShingleCache(self, text_of)
+        parent = np.arange(int(pairs.max() >> 32) + 1, dtype=np.int64)
         verified = 0
         for start in range(0, pairs.size, _DECISION_BATCH):  # in batches: memory does not grow with the pairs
             edges = []
             for pair in pairs[start : start + _DECISION_BATCH].tolist():
-                earlier, later = pair >> 32, pair & 0xFFFFFFFF
+                later, earlier = pair >> 32, pair & 0xFFFFFFFF
+                if _root(parent, earlier) == _root(parent, later):
+                    continue
                 first, second = shingles.get(earlier), shingles.get(later)
                 if first is None or second is None:
                     continue
                 score = jaccard(first, second)
                 if score >= self.settings.threshold:
                     edges.append((earlier, later, round(score, 4)))
+                    parent[_root(parent, later)] = _root(parent, earlier)
             with self.db:
                 self.db.execute("BEGIN")
                 self.db.executemany("INSERT OR REPLACE INTO dedup_edges (a, b, similarity) VALUES (?, ?, ?)", edges)
@@ -597,11 +607,19 @@ def _kept(info: dict[int, tuple[str, int, int, int]], keep: str) -> int:
     return min(info, key=lambda entry: (info[entry][1], entry))
 
 
+def _root(parent: np.ndarray, item: int) -> int:
+    """The root of `item` in a union-find forest, halving the path on the way."""
+    while parent[item] != item:
+        parent[item] = parent[parent[item]]
+        item = int(parent[item])
+    return item
+
+
 def _components(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Connected components of the graph with edges (first[i], second[i]): its nodes, sorted, and each
     node's component label (the position of the component's smallest node). Label propagation with
     pointer jumping, in numpy: a few passes, as clusters of duplicates are small and shallow."""
-    nodes = np.unique(np.concatenate([first, second]))
+    nodes = sorted_distinct(np.concatenate([first, second]))
     left, right = np.searchsorted(nodes, first), np.searchsorted(nodes, second)
     labels = np.arange(nodes.size)
     while True:
