@@ -434,8 +434,10 @@ class NearDupIndex:
             self._insert_decided(batch)
             report.duplicates += len(batch)
             for page, kept, similarity, rule in self.db.execute(
-                "SELECT page, kept, similarity, rule FROM dedup_decisions WHERE page NOT IN "
-                "(SELECT page FROM decided d WHERE d.kept = dedup_decisions.kept AND d.rule = dedup_decisions.rule)"
+                # A row-value IN (not a correlated subquery): SQLite indexes the subquery once, so this
+                # stays O(n log n) with tens of thousands of decisions.
+                "SELECT page, kept, similarity, rule FROM dedup_decisions "
+                "WHERE (page, kept, rule) NOT IN (SELECT page, kept, rule FROM decided)"
             ):
                 report.previous[page] = Duplicate(page, kept, similarity, rule)
             report.changed = (
