@@ -109,7 +109,8 @@ class NearDupSettings:
 
     threshold: float = 0.8
     params: MinHashParams = field(default_factory=MinHashParams)
-    partitions: int = 64
+    # Key partitions: a pass holds one partition's keys at a time (about 240 bytes per page / partitions).
+    partitions: int = 256
 
     def __post_init__(self) -> None:
         if not 0 < self.threshold <= 1:
@@ -313,6 +314,8 @@ class NearDupIndex:
             name = f"{rows[0][0]:012d}.npy"
             for part in range(parts):
                 chosen = part_of == part
+                if not chosen.any():
+                    continue
                 table = np.zeros(int(np.count_nonzero(chosen)), dtype=_KEY_ROW)
                 table["key"], table["entry"] = keys[chosen], entries[chosen]
                 _save_atomic(self._part_folder(part) / name, table)
@@ -338,8 +341,8 @@ class NearDupIndex:
     def candidates(self, part: int, grouped: int, live: np.ndarray) -> np.ndarray:
         """Step 3, one partition: pairs (later << 32 | earlier) of live entries sharing a bucket, where
         the later one is new since the last pass. Compacts the partition when it has many files."""
-        folder = self._part_folder(part)
-        files = sorted(folder.glob("*.npy"))
+        folder = self.folder / "bands" / f"p{part:03d}"
+        files = sorted(folder.glob("*.npy")) if folder.is_dir() else []
         if not files:
             return np.zeros(0, np.uint64)
         table = np.concatenate([np.load(path) for path in files])
@@ -379,7 +382,7 @@ class NearDupIndex:
         if pairs.size == 0:
             return 0
         shingles = _ShingleCache(self, text_of)
-        parent = np.arange(int(pairs.max() >> 32) + 1, dtype=np.int64)
+        parent = np.arange(int(pairs.max() >> 32) + 1, dtype=np.int32)
         verified = 0
         for start in range(0, pairs.size, _DECISION_BATCH):  # in batches: memory does not grow with the pairs
             edges = []
