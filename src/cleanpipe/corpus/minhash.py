@@ -290,15 +290,16 @@ def near_duplicate_clusters(
     return _clusters(ids, parent, similarity)
 
 
-def _find(parent: list[int], index: int) -> int:
+def find_root(parent: list[int] | np.ndarray, index: int) -> int:
+    """The root of `index` in a union-find forest (a list or an integer array), halving the path."""
     while parent[index] != index:
         parent[index] = parent[parent[index]]
-        index = parent[index]
+        index = int(parent[index])
     return index
 
 
 def _union(parent: list[int], first: int, second: int) -> None:
-    root_first, root_second = _find(parent, first), _find(parent, second)
+    root_first, root_second = find_root(parent, first), find_root(parent, second)
     if root_first != root_second:
         # The earlier page is the root, so the first page seen is the one kept.
         parent[max(root_first, root_second)] = min(root_first, root_second)
@@ -307,7 +308,7 @@ def _union(parent: list[int], first: int, second: int) -> None:
 def _clusters(ids: Sequence[str], parent: list[int], similarity: dict[int, float]) -> list[Cluster]:
     groups: dict[int, list[int]] = defaultdict(list)
     for index in range(len(ids)):
-        groups[_find(parent, index)].append(index)
+        groups[find_root(parent, index)].append(index)
     return [
         Cluster(ids[root], tuple((ids[member], similarity.get(member, 1.0)) for member in members if member != root))
         for root, members in sorted(groups.items())

@@ -40,6 +40,7 @@ from cleanpipe.corpus.minhash import (
     MinHashParams,
     Signer,
     exact_key,
+    find_root,
     jaccard,
     optimal_bands,
     shingle_hashes,
@@ -318,6 +319,7 @@ class NearDupIndex:
                     continue
                 table = np.zeros(int(np.count_nonzero(chosen)), dtype=_KEY_ROW)
                 table["key"], table["entry"] = keys[chosen], entries[chosen]
+                self._part_folder(part).mkdir(parents=True, exist_ok=True)
                 _save_atomic(self._part_folder(part) / name, table)
             # A kill before this line exports the chunk again under the same name: the shards stay right.
             with self.db:
@@ -327,9 +329,7 @@ class NearDupIndex:
                 )
 
     def _part_folder(self, part: int) -> Path:
-        folder = self.folder / "bands" / f"p{part:03d}"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+        return self.folder / "bands" / f"p{part:03d}"
 
     def _live_mask(self) -> np.ndarray:
         top = self.db.execute("SELECT MAX(entry) FROM dedup_entries").fetchone()[0] or 0
@@ -341,7 +341,7 @@ class NearDupIndex:
     def candidates(self, part: int, grouped: int, live: np.ndarray) -> np.ndarray:
         """Step 3, one partition: pairs (later << 32 | earlier) of live entries sharing a bucket, where
         the later one is new since the last pass. Compacts the partition when it has many files."""
-        folder = self.folder / "bands" / f"p{part:03d}"
+        folder = self._part_folder(part)
         files = sorted(folder.glob("*.npy")) if folder.is_dir() else []
         if not files:
             return np.zeros(0, np.uint64)
@@ -388,7 +388,7 @@ class NearDupIndex:
             edges = []
             for pair in pairs[start : start + _DECISION_BATCH].tolist():
                 later, earlier = pair >> 32, pair & 0xFFFFFFFF
-                if _root(parent, earlier) == _root(parent, later):
+                if find_root(parent, earlier) == find_root(parent, later):
                     continue
                 first, second = shingles.get(earlier), shingles.get(later)
                 if first is None or second is None:
@@ -396,7 +396,7 @@ class NearDupIndex:
                 score = jaccard(first, second)
                 if score >= self.settings.threshold:
                     edges.append((earlier, later, round(score, 4)))
-                    parent[_root(parent, later)] = _root(parent, earlier)
+                    parent[find_root(parent, later)] = find_root(parent, earlier)
             with self.db:
                 self.db.execute("BEGIN")
                 self.db.executemany("INSERT OR REPLACE INTO dedup_edges (a, b, similarity) VALUES (?, ?, ?)", edges)
@@ -610,14 +610,6 @@ def _kept(info: dict[int, tuple[str, int, int, int]], keep: str) -> int:
     if keep == "recent":
         return max(info)
     return min(info, key=lambda entry: (info[entry][1], entry))
-
-
-def _root(parent: np.ndarray, item: int) -> int:
-    """The root of `item` in a union-find forest, halving the path on the way."""
-    while parent[item] != item:
-        parent[item] = parent[parent[item]]
-        item = int(parent[item])
-    return item
 
 
 def _components(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -484,7 +484,7 @@ def _unchanged(options: BatchOptions, state: State, record: PageRecord, input_ha
 
 def _md_output_exists(output: Path, name: str) -> bool:
     """A page's Markdown is in the output folder, or set aside there as a dropped duplicate."""
-    return (output / (name + ".md")).is_file() or (output / STATE_DIR / DROPPED_DIR / (name + ".md")).is_file()
+    return any(path.is_file() for path in _md_places(output, name))
 
 
 def _pool(workers: int) -> ProcessPoolExecutor | None:
@@ -737,7 +737,7 @@ def _near_duplicates(
         report = index.clear_decisions()
     else:
         # Pages cleaned while the pass was off, or before its settings changed, are signed from their text.
-        unsigned = list(index.unsigned(page for page, _, _, _ in state.this_run(run)))
+        unsigned = list(index.unsigned(state.this_run_ids(run)))
         index.add((page, page_keys(text, options.near_dup)) for page in unsigned if (text := text_of(page)) is not None)
         report = index.run_pass(text_of, options.keep)
     unapplied = index.unapplied(options.dedup)

@@ -16,6 +16,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+# The pages of one run, in input order (file by file): the FROM ... ORDER BY of this_run's queries.
+_THIS_RUN = (
+    "FROM pages JOIN files ON pages.file = files.path WHERE pages.run = ? AND files.run = ? "
+    "ORDER BY files.ordinal, pages.pos"
+)
 # Bumped when the tables change: a state of another version is only a cache, so it is started afresh.
 SCHEMA_VERSION = 2
 
@@ -201,8 +206,8 @@ class State:
 
     def this_run(self, run: int) -> Iterator[tuple[str, str, str | None, str]]:
         """(id, audit, record, output) of every page of `run`, in input order (file by file), streamed."""
-        yield from self.db.execute(
-            "SELECT pages.id, pages.audit, pages.record, pages.output FROM pages JOIN files ON pages.file = files.path "
-            "WHERE pages.run = ? AND files.run = ? ORDER BY files.ordinal, pages.pos",
-            (run, run),
-        )
+        yield from self.db.execute(f"SELECT pages.id, pages.audit, pages.record, pages.output {_THIS_RUN}", (run, run))
+
+    def this_run_ids(self, run: int) -> Iterator[str]:
+        """The ids of this_run's pages, in the same order, without reading their audits and records."""
+        yield from (page_id for (page_id,) in self.db.execute(f"SELECT pages.id {_THIS_RUN}", (run, run)))
