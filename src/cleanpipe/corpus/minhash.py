@@ -67,16 +67,19 @@ class MinHashParams:
         return np.stack([rng.permutation(self.num_perm) for _ in range(self.num_perm)])
 
 
-def shingle_hashes(text: str, params: MinHashParams, *, distinct: bool = True) -> np.ndarray:
+def shingle_hashes(
+    text: str, params: MinHashParams, *, distinct: bool = True, letters: np.ndarray | None = None
+) -> np.ndarray:
     """The 64-bit hashes of the page's shingles (characters for CJK, words otherwise); sorted and distinct
-    unless `distinct` is false (a signature does not need it, and sorting costs more than the signature)."""
+    unless `distinct` is false (a signature does not need it, and sorting costs more than the signature).
+    `letters`: the text's folded_letters, when the caller has them already."""
     # Arithmetic on uint64 arrays wraps modulo 2**64 without a warning (numpy warns on scalars only).
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     mode = params.shingling
     if mode == "auto":
         mode = "char" if _cjk_share(points[:_LANGUAGE_SAMPLE]) >= CJK_SHARE_FOR_CHARACTERS else "word"
     if mode == "char":
-        units = _letters_folded(points).astype(np.uint64)
+        units = (letters if letters is not None else _letters_folded(points)).astype(np.uint64)
         n = params.char_ngram
     else:
         words = _WORD.findall(text.casefold())
@@ -98,12 +101,15 @@ def sorted_distinct(values: np.ndarray) -> np.ndarray:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if ordered.size else ordered
 
 
-def exact_key(text: str) -> tuple[int, int]:
-    """A 64-bit key of the page's letters and digits, folded as shingles are (spaces, punctuation and case
-    ignored), and how many there are: two pages with equal keys are exact duplicates for the corpus pass,
-    and the count is the page's length in what it says rather than in how it is spaced."""
-    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    letters = _letters_folded(points)
+def folded_letters(text: str) -> np.ndarray:
+    """The text's letters and digits as code points, folded as character shingles are."""
+    return _letters_folded(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
+
+
+def exact_key(letters: np.ndarray) -> tuple[int, int]:
+    """A 64-bit key of a page's folded_letters (spaces, punctuation and case ignored), and how many there
+    are: two pages with equal keys are exact duplicates for the corpus pass, and the count is the page's
+    length in what it says rather than in how it is spaced."""
     digest = hashlib.blake2b(letters.astype("<u4").tobytes(), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True), int(letters.size)
 

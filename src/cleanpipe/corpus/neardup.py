@@ -41,6 +41,7 @@ from cleanpipe.corpus.minhash import (
     Signer,
     exact_key,
     find_root,
+    folded_letters,
     jaccard,
     optimal_bands,
     shingle_hashes,
@@ -151,10 +152,11 @@ def page_keys(text: str, settings: NearDupSettings) -> PageKeys:
     """Step 1, per page: the band keys of `text` (in a worker process, next to the cleaning)."""
     signer = _signer(settings)
     params = settings.params
-    hashes = shingle_hashes(text, params, distinct=False)
-    exact, letters = exact_key(text)
+    letters = folded_letters(text)  # folded once, for the exact key and the character shingles
+    hashes = shingle_hashes(text, params, distinct=False, letters=letters)
+    exact, count = exact_key(letters)
     if hashes.size == 0:
-        return PageKeys(b"", exact, letters)
+        return PageKeys(b"", exact, count)
     sig = signature(hashes, params.num_perm, signer.mixer, signer.probes)
     bands, rows = settings.bands()
     block = sig[: bands * rows].reshape(bands, rows).astype(np.uint64)
@@ -163,7 +165,7 @@ def page_keys(text: str, settings: NearDupSettings) -> PageKeys:
         keys = keys * _BASE + block[:, row]
     # The exact key is one more 'band': equal folded texts always meet in one bucket.
     keys = np.append(keys, np.uint64(exact & 0xFFFFFFFFFFFFFFFF) ^ _BAND_SALT)
-    return PageKeys(_mix64(keys).astype("<u8").tobytes(), exact, letters)
+    return PageKeys(_mix64(keys).astype("<u8").tobytes(), exact, count)
 
 
 def _mix64(values: np.ndarray) -> np.ndarray:
