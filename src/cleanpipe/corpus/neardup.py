@@ -4,20 +4,24 @@ The pass is a chain of steps over files, each of which a distributed executor co
 
 1. sign (map, per page): the clean text's band keys (one per LSH band of its MinHash signature, plus one
    exact key of its folded letters), stored with the page's entry in SQLite, atomically with the page;
-2. export (shuffle): new entries' keys are appended to shard files, one folder per partition of the key
-   space (`bands/pNN/<first entry>.npy`);
-3. group (reduce, per partition): a partition's shards are read alone, sorted by key, and every bucket
-   holding a new entry yields candidate pairs (a new entry and earlier ones of its bucket);
+2. export (shuffle): new entries' keys are appended to shard files sorted by key, one folder per
+   partition of the key space (`bands/pNNN/<first entry>.npy`); a partition with many files is compacted
+   into one file per key range (`c<last entry>-<range>.npy`, live entries only);
+3. group (reduce, per partition and key range): the rows of one key range are read alone (at most about
+   _GROUP_ROWS of them), sorted by key, and every bucket holding a new entry yields candidate pairs (a new
+   entry and earlier ones of its bucket);
 4. verify (map, per pair): a candidate counts only when the exact Jaccard similarity of the two pages'
    shingles reaches the threshold; verified pairs are kept as edges in SQLite;
-5. cluster: union-find over the edges of live entries; one page per cluster is kept by the policy
-   (first seen, longest or most recent), the others are its duplicates.
+5. cluster: the live entries joined by edges are labelled with their cluster in SQLite (label
+   propagation); one page per cluster is kept by the policy (first seen, longest or most recent), the
+   others are its duplicates.
 
 An entry is one version of one page's clean text: a page cleaned again with a different text gets a new
 entry and its old one stops being live, so its old keys and edges no longer count. Entries are numbered in
 the order pages are added, which is input order run after run: 'first seen' is the page's first entry.
-Memory holds one partition's keys, the candidate pairs and the edges, never the corpus: texts are read
-back through a callback when a pair is verified.
+Memory holds one key range's rows and pairs, a union-find over the pages met in candidate pairs, a
+shingle cache bounded in bytes and one cluster at a time, never the corpus or a value per page of it
+(liveness is one bit per entry): texts are read back through a callback when a pair is verified.
 """
 
 from __future__ import annotations
@@ -52,19 +56,22 @@ from cleanpipe.corpus.minhash import (
 KEEP_POLICIES = ("first", "longest", "recent")
 # Bumped when what a page's keys are made of changes (shingling, folding, banding): an index of another
 # format is started afresh.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 _KEY_ROW = np.dtype([("key", "<u8"), ("entry", "<u8")])
 # Entries exported to the shards per chunk: bounds the memory of the export step.
 _EXPORT_CHUNK = 10_000
-# A partition with more shard files than this is compacted into one file (live entries only).
+# A partition with more shard files from exports than this is compacted (live entries only).
 _COMPACT_AFTER = 16
+# Rows of a partition grouped at a time (16 bytes each): a larger partition is grouped key range by range.
+_GROUP_ROWS = 1 << 14
 # How many earlier entries of a bucket a new entry is verified against: a bucket of many copies then costs
 # linear time, and union-find links the copies through those checks.
 _BUCKET_COMPARE = 8
 # Decisions written to SQLite this many at a time.
 _DECISION_BATCH = 10_000
-# Shingle sets kept in memory while verifying pairs (pairs are sorted, so neighbours share pages).
-_SHINGLE_CACHE = 4096
+# Bytes of shingle sets kept in memory while verifying pairs (pairs are sorted, so neighbours share pages):
+# a bound in bytes, not pages, as a long page's set is a hundred times a short one's.
+_SHINGLE_CACHE_BYTES = 8 << 20
 _BAND_SALT = np.uint64(0x9E3779B97F4A7C15)
 _BASE = np.uint64(0x100000001B3)
 
@@ -280,24 +287,25 @@ class NearDupIndex:
     # -- the pass --------------------------------------------------------------------------------------
 
     def run_pass(self, text_of: TextOf, keep: str = "first") -> PassReport:
-        """Steps 2-5 over the entries added since the last pass; decisions replace the previous ones."""
+        """Steps 2-5 over the entries added since the last pass; decisions replace the previous ones.
+
+        Partitions are grouped and their candidates verified one at a time, so memory holds one
+        partition's keys and pairs, the union-find of the pages met in pairs, and a bounded shingle cache:
+        nothing per page of the index."""
         if keep not in KEEP_POLICIES:
             raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)}, not {keep!r}")
         report = PassReport()
         grouped = int(self._meta("grouped") or 0)
         self.export()
-        live = self._live_mask()
-        pairs = sorted_distinct(
-            np.concatenate(
-                [self.candidates(part, grouped, live) for part in range(self.settings.partitions)]
-                or [np.zeros(0, np.uint64)]
-            )
-        )
-        report.candidates = int(pairs.size)
-        report.new_entries = int(np.count_nonzero(live[grouped + 1 :])) if live.size > grouped + 1 else 0
-        report.verified = self.verify(pairs, text_of)
-        self._set_meta("grouped", str(max(live.size - 1, grouped)))
-        self.decide(keep, text_of, report)
+        live, top = self._live_bits()
+        report.new_entries = self._count_live_after(grouped)
+        verifier = _Verifier(self, _ShingleCache(self, text_of))
+        for part in range(self.settings.partitions):
+            for pairs in self.candidates(part, grouped, live, top):
+                verifier.check(pairs)
+        report.candidates, report.verified = verifier.compared, verifier.accepted
+        self._set_meta("grouped", str(max(top, grouped)))
+        self.decide(keep, verifier.shingles, report)
         return report
 
     def export(self) -> None:
@@ -321,6 +329,7 @@ class NearDupIndex:
                     continue
                 table = np.zeros(int(np.count_nonzero(chosen)), dtype=_KEY_ROW)
                 table["key"], table["entry"] = keys[chosen], entries[chosen]
+                table = table[np.argsort(table["key"], kind="stable")]  # sorted: a key range is read alone
                 self._part_folder(part).mkdir(parents=True, exist_ok=True)
                 _save_atomic(self._part_folder(part) / name, table)
             # A kill before this line exports the chunk again under the same name: the shards stay right.
@@ -333,103 +342,62 @@ class NearDupIndex:
     def _part_folder(self, part: int) -> Path:
         return self.folder / "bands" / f"p{part:03d}"
 
-    def _live_mask(self) -> np.ndarray:
+    def _live_bits(self) -> tuple[np.ndarray, int]:
+        """Which entries are live, one bit each (an eighth of a byte per entry), and the last entry."""
         top = self.db.execute("SELECT MAX(entry) FROM dedup_entries").fetchone()[0] or 0
-        mask = np.zeros(top + 1, dtype=bool)
-        for (entry,) in self.db.execute("SELECT entry FROM dedup_entries WHERE live = 1"):
-            mask[entry] = True
-        return mask
+        bits = np.zeros(top // 8 + 1, dtype=np.uint8)
+        cursor = self.db.execute("SELECT entry FROM dedup_entries WHERE live = 1")
+        while rows := cursor.fetchmany(_DECISION_BATCH):
+            entries = np.array(rows, dtype=np.int64).ravel()
+            np.bitwise_or.at(bits, entries >> 3, (1 << (entries & 7)).astype(np.uint8))
+        return bits, top
 
-    def candidates(self, part: int, grouped: int, live: np.ndarray) -> np.ndarray:
+    def _count_live_after(self, grouped: int) -> int:
+        return int(
+            self.db.execute("SELECT COUNT(*) FROM dedup_entries WHERE live = 1 AND entry > ?", (grouped,)).fetchone()[0]
+        )
+
+    def candidates(self, part: int, grouped: int, live: np.ndarray, top: int = 0) -> Iterator[np.ndarray]:
         """Step 3, one partition: pairs (later << 32 | earlier) of live entries sharing a bucket, where
-        the later one is new since the last pass. Compacts the partition when it has many files."""
+        the later one is new since the last pass (`live`: one bit per entry), sorted and distinct, one key
+        range at a time: a range holds at most about _GROUP_ROWS rows, so memory does not grow with the
+        partition. Compacts the partition (live rows only, one sorted file per range) when it has many
+        files from exports; `top` names the compacted files."""
         folder = self._part_folder(part)
         files = sorted(folder.glob("*.npy")) if folder.is_dir() else []
         if not files:
-            return np.zeros(0, np.uint64)
-        table = np.concatenate([np.load(path) for path in files])
-        entries = table["entry"].astype(np.int64)
-        table = table[(entries < live.size) & live[np.minimum(entries, live.size - 1)]]
-        table = table[np.lexsort((table["entry"], table["key"]))]  # far faster than a structured sort
-        if len(files) > _COMPACT_AFTER:
-            _save_atomic(folder / files[0].name, table)
-            for path in files[1:]:
+            return
+        shards = {path: _shard(path) for path in files}
+        ranges = max(1, -(-sum(rows for _, rows in shards.values()) // _GROUP_ROWS))
+        compact = sum(not path.name.startswith("c") for path in files) > _COMPACT_AFTER
+        written = set()
+        for number in range(ranges):
+            low, high = number * 2**64 // ranges, (number + 1) * 2**64 // ranges
+            table = np.concatenate([_read_range(path, *shards[path], low, high) for path in files])
+            table = table[_is_live(live, table["entry"])]
+            table = table[np.lexsort((table["entry"], table["key"]))]  # far faster than a structured sort
+            # A compaction killed halfway leaves rows in two files: they count once.
+            table = table[np.r_[True, table[1:] != table[:-1]]] if table.size else table
+            if compact:
+                name = folder / f"c{top:012d}-{number:04d}.npy"
+                _save_atomic(name, table)
+                written.add(name)
+            yield _bucket_pairs(table["key"], table["entry"], grouped)
+        for path in files:
+            if compact and path not in written:
                 path.unlink()
-        keys, entries_u = table["key"], table["entry"]
-        if keys.size < 2:
-            return np.zeros(0, np.uint64)
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        sizes = np.diff(np.r_[starts, keys.size])
-        pairs: list[int] = []
-        for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
-            members = entries_u[start : start + size]
-            if int(members[-1]) <= grouped:
-                continue  # no new entry: its pairs were verified by an earlier pass
-            for position in range(1, int(size)):
-                later = int(members[position])
-                if later <= grouped:
-                    continue
-                for earlier in members[: min(position, _BUCKET_COMPARE)]:
-                    if int(earlier) != later:
-                        pairs.append(later << 32 | int(earlier))
-        return np.array(pairs, dtype=np.uint64)
 
-    def verify(self, pairs: np.ndarray, text_of: TextOf) -> int:
-        """Step 4: keep the candidate pairs whose exact Jaccard similarity reaches the threshold.
-
-        Pairs come sorted by their later entry, so each page is read back once while the earlier pages of
-        its buckets (the first few of each) stay in the cache. A pair whose pages are already joined by the
-        pairs verified before it is not checked: it could not change the clusters, and in a cluster of many
-        copies it saves almost every check."""
-        if pairs.size == 0:
-            return 0
-        shingles = _ShingleCache(self, text_of)
-        parent = np.arange(int(pairs.max() >> 32) + 1, dtype=np.int32)
-        verified = 0
-        for start in range(0, pairs.size, _DECISION_BATCH):  # in batches: memory does not grow with the pairs
-            edges = []
-            for pair in pairs[start : start + _DECISION_BATCH].tolist():
-                later, earlier = pair >> 32, pair & 0xFFFFFFFF
-                if find_root(parent, earlier) == find_root(parent, later):
-                    continue
-                first, second = shingles.get(earlier), shingles.get(later)
-                if first is None or second is None:
-                    continue
-                score = jaccard(first, second)
-                if score >= self.settings.threshold:
-                    edges.append((earlier, later, round(score, 4)))
-                    parent[find_root(parent, later)] = find_root(parent, earlier)
-            with self.db:
-                self.db.execute("BEGIN")
-                self.db.executemany("INSERT OR REPLACE INTO dedup_edges (a, b, similarity) VALUES (?, ?, ?)", edges)
-            verified += len(edges)
-        return verified
-
-    def decide(self, keep: str, text_of: TextOf, report: PassReport) -> None:
+    def decide(self, keep: str, shingles: _ShingleCache, report: PassReport) -> None:
         """Step 5: clusters of live entries joined by edges, the page kept in each, and the decisions.
-        Clusters are found with numpy over the edges; decisions are streamed into SQLite, so memory holds
-        a few arrays of the edges' size, not a Python object per page."""
-        cursor = self.db.execute(
-            "SELECT a, b FROM dedup_edges JOIN dedup_entries ea ON ea.entry = a JOIN dedup_entries eb "
-            "ON eb.entry = b WHERE ea.live = 1 AND eb.live = 1"
-        )
-        chunks = []
-        while rows := cursor.fetchmany(_DECISION_BATCH):
-            chunks.append(np.array(rows, dtype=np.int64).reshape(-1, 2))
-        edges = np.concatenate(chunks) if chunks else np.zeros((0, 2), dtype=np.int64)
-        nodes, labels = _components(edges[:, 0], edges[:, 1])
-        order = np.argsort(labels, kind="stable")
-        grouped = labels[order]
-        starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]]) if nodes.size else np.zeros(0, np.int64)
-        ends = np.r_[starts[1:], nodes.size].astype(np.int64) if nodes.size else starts
-        shingles = _ShingleCache(self, text_of)
+        Clusters are labelled in SQLite and read back one at a time; decisions are streamed into SQLite:
+        memory holds one cluster, whatever the number of pages and edges."""
+        self._label_clusters()
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute("CREATE TEMP TABLE IF NOT EXISTS decided AS SELECT * FROM dedup_decisions WHERE 0")
             self.db.execute("DELETE FROM decided")
             batch: list[tuple[str, int, str, int, float, str]] = []
-            for start, end in zip(starts, ends, strict=True):
-                members = [int(entry) for entry in nodes[order[start:end]]]
+            for members in self._clusters_labelled():
                 batch += self._cluster_decisions(members, keep, shingles)
                 report.clusters += 1
                 if len(batch) >= _DECISION_BATCH:
@@ -454,6 +422,55 @@ class NearDupIndex:
             self.db.execute("DELETE FROM dedup_decisions")
             self.db.execute("INSERT INTO dedup_decisions SELECT * FROM decided")
             self.db.execute("DELETE FROM decided")
+
+    def _label_clusters(self) -> None:
+        """Label every live entry joined by an edge with the smallest entry of its cluster: label
+        propagation over the live edges, with pointer jumping, in temporary tables (on disk past SQLite's
+        page cache), a few rounds as clusters of duplicates are shallow."""
+        db = self.db
+        with db:
+            db.execute("BEGIN")
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS dedup_links (x INTEGER NOT NULL, y INTEGER NOT NULL)")
+            db.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS dedup_labels (entry INTEGER PRIMARY KEY, label INTEGER NOT NULL)"
+            )
+            db.execute("DROP INDEX IF EXISTS temp.dedup_links_x")
+            db.execute("DROP INDEX IF EXISTS temp.dedup_labels_label")
+            db.execute("DELETE FROM dedup_links")
+            db.execute("DELETE FROM dedup_labels")
+            db.execute(
+                "INSERT INTO dedup_links (x, y) SELECT a, b FROM dedup_edges JOIN dedup_entries ea ON ea.entry = a "
+                "JOIN dedup_entries eb ON eb.entry = b WHERE ea.live = 1 AND eb.live = 1"
+            )
+            db.execute("INSERT INTO dedup_links (x, y) SELECT y, x FROM dedup_links")
+            db.execute("CREATE INDEX temp.dedup_links_x ON dedup_links (x, y)")
+            db.execute("INSERT INTO dedup_labels (entry, label) SELECT DISTINCT x, x FROM dedup_links")
+            while True:
+                lowered = db.execute(
+                    "UPDATE dedup_labels SET label = best.low FROM (SELECT k.x AS entry, MIN(l.label) AS low "
+                    "FROM dedup_links k JOIN dedup_labels l ON l.entry = k.y GROUP BY k.x) AS best "
+                    "WHERE dedup_labels.entry = best.entry AND best.low < dedup_labels.label"
+                ).rowcount
+                if lowered == 0:
+                    break
+                db.execute(
+                    "UPDATE dedup_labels SET label = (SELECT j.label FROM dedup_labels j WHERE j.entry = "
+                    "dedup_labels.label) WHERE label <> entry"
+                )
+            db.execute("CREATE INDEX temp.dedup_labels_label ON dedup_labels (label, entry)")
+
+    def _clusters_labelled(self) -> Iterator[list[int]]:
+        """The clusters _label_clusters found, one list of entries at a time."""
+        members: list[int] = []
+        current = None
+        for label, entry in self.db.execute("SELECT label, entry FROM dedup_labels ORDER BY label, entry"):
+            if label != current and members:
+                yield members
+                members = []
+            current = label
+            members.append(entry)
+        if members:
+            yield members
 
     def _cluster_decisions(
         self, members: list[int], keep: str, shingles: _ShingleCache
@@ -580,11 +597,13 @@ class NearDupIndex:
 
 
 class _ShingleCache:
-    """Shingle sets of entries, read back through the text callback, the most recently used kept."""
+    """Shingle sets of entries, read back through the text callback, the most recently used kept up to
+    a number of bytes."""
 
-    def __init__(self, index: NearDupIndex, text_of: TextOf) -> None:
-        self.index, self.text_of = index, text_of
+    def __init__(self, index: NearDupIndex, text_of: TextOf, budget: int = _SHINGLE_CACHE_BYTES) -> None:
+        self.index, self.text_of, self.budget = index, text_of, budget
         self.cache: OrderedDict[int, np.ndarray | None] = OrderedDict()
+        self.bytes = 0
 
     def get(self, entry: int) -> np.ndarray | None:
         if entry in self.cache:
@@ -594,9 +613,102 @@ class _ShingleCache:
         text = self.text_of(page) if page is not None else None
         value = shingle_hashes(text, self.index.settings.params) if text is not None else None
         self.cache[entry] = value
-        if len(self.cache) > _SHINGLE_CACHE:
-            self.cache.popitem(last=False)
+        self.bytes += value.nbytes if value is not None else 0
+        while self.bytes > self.budget and len(self.cache) > 1:
+            _, dropped = self.cache.popitem(last=False)
+            self.bytes -= dropped.nbytes if dropped is not None else 0
         return value
+
+
+class _Verifier:
+    """Step 4 across the partitions of one pass: candidate pairs checked by their exact Jaccard
+    similarity, the verified ones stored as edges.
+
+    A pair whose pages are already joined (through pairs verified before it, in this partition or an
+    earlier one) is not checked: it could not change the clusters; in a cluster of many copies that saves
+    almost every check, and a pair met again in another band's partition costs nothing. A pair that failed
+    is remembered, so it is not checked again in another partition."""
+
+    def __init__(self, index: NearDupIndex, shingles: _ShingleCache) -> None:
+        self.index, self.shingles = index, shingles
+        self.joins = _Joins()
+        self.rejected = np.zeros(0, np.uint64)  # sorted
+        self.compared = self.accepted = 0
+
+    def check(self, pairs: np.ndarray) -> None:
+        """One partition's pairs (sorted by their later entry, so each page is read back once while the
+        earlier pages of its buckets stay in the cache)."""
+        if self.rejected.size and pairs.size:
+            pairs = pairs[~_contains(self.rejected, pairs)]
+        if pairs.size == 0:
+            return
+        ends = np.concatenate([pairs >> np.uint64(32), pairs & np.uint64(0xFFFFFFFF)]).astype(np.uint32)
+        later, earlier = np.split(self.joins.positions(ends), 2)  # one call: positions move as entries are added
+        parent, threshold = self.joins.parent, self.index.settings.threshold
+        edges, rejected = [], []
+        for pair, later_at, earlier_at in zip(pairs.tolist(), later.tolist(), earlier.tolist(), strict=True):
+            if find_root(parent, earlier_at) == find_root(parent, later_at):
+                continue
+            first, second = self.shingles.get(pair & 0xFFFFFFFF), self.shingles.get(pair >> 32)
+            if first is None or second is None:
+                continue
+            self.compared += 1
+            score = jaccard(first, second)
+            if score >= threshold:
+                edges.append((pair & 0xFFFFFFFF, pair >> 32, round(score, 4)))
+                parent[find_root(parent, later_at)] = find_root(parent, earlier_at)
+            else:
+                rejected.append(pair)
+        if rejected:
+            self.rejected = sorted_distinct(np.concatenate([self.rejected, np.array(rejected, dtype=np.uint64)]))
+        db = self.index.db
+        for start in range(0, len(edges), _DECISION_BATCH):
+            with db:
+                db.execute("BEGIN")
+                db.executemany(
+                    "INSERT OR REPLACE INTO dedup_edges (a, b, similarity) VALUES (?, ?, ?)",
+                    edges[start : start + _DECISION_BATCH],
+                )
+        self.accepted += len(edges)
+
+
+class _Joins:
+    """Union-find over the entries met in candidate pairs, not over every entry of the index: their
+    sorted ids and each one's parent (a position in the ids). Grows as partitions bring new entries."""
+
+    def __init__(self) -> None:
+        self.ids = np.zeros(0, np.uint32)
+        self.parent = np.zeros(0, np.int32)
+
+    def positions(self, entries: np.ndarray) -> np.ndarray:
+        """The positions of `entries` (added when new), in their order."""
+        wanted = sorted_distinct(entries)
+        missing = wanted[~_contains(self.ids, wanted)] if self.ids.size else wanted
+        if missing.size:
+            # Both are sorted: each old id moves up by the new ids below it, and the other way round.
+            old_to = np.arange(self.ids.size, dtype=np.int64) + np.searchsorted(missing, self.ids)
+            new_to = np.arange(missing.size, dtype=np.int64) + np.searchsorted(self.ids, missing)
+            ids = np.empty(self.ids.size + missing.size, dtype=np.uint32)
+            parent = np.empty(ids.size, dtype=np.int32)
+            ids[old_to], ids[new_to] = self.ids, missing
+            parent[old_to], parent[new_to] = old_to[self.parent], new_to
+            self.ids, self.parent = ids, parent
+        return np.searchsorted(self.ids, entries)
+
+
+def _contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which of `values` are in `sorted_values` (sorted, not empty)."""
+    places = np.minimum(np.searchsorted(sorted_values, values), sorted_values.size - 1)
+    return sorted_values[places] == values
+
+
+def _is_live(bits: np.ndarray, entries: np.ndarray) -> np.ndarray:
+    """Which of `entries` have their bit set in `bits`."""
+    entries = entries.astype(np.int64)
+    inside = entries < bits.size * 8
+    found = np.zeros(entries.size, dtype=bool)
+    found[inside] = ((bits[entries[inside] >> 3] >> (entries[inside] & 7).astype(np.uint8)) & 1) == 1
+    return found
 
 
 def _similarity(shingles: _ShingleCache, entry: int, kept: int) -> float:
@@ -614,22 +726,46 @@ def _kept(info: dict[int, tuple[str, int, int, int]], keep: str) -> int:
     return min(info, key=lambda entry: (info[entry][1], entry))
 
 
-def _components(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Connected components of the graph with edges (first[i], second[i]): its nodes, sorted, and each
-    node's component label (the position of the component's smallest node). Label propagation with
-    pointer jumping, in numpy: a few passes, as clusters of duplicates are small and shallow."""
-    nodes = sorted_distinct(np.concatenate([first, second]))
-    left, right = np.searchsorted(nodes, first), np.searchsorted(nodes, second)
-    labels = np.arange(nodes.size)
-    while True:
-        lowest = np.minimum(labels[left], labels[right])
-        updated = labels.copy()
-        np.minimum.at(updated, left, lowest)
-        np.minimum.at(updated, right, lowest)
-        updated = updated[updated]
-        if np.array_equal(updated, labels):
-            return nodes, labels
-        labels = updated
+def _bucket_pairs(keys: np.ndarray, entries: np.ndarray, grouped: int) -> np.ndarray:
+    """Pairs (later << 32 | earlier) of entries sharing a key (rows sorted by key, then entry), where the
+    later one is above `grouped`; each is paired with the first _BUCKET_COMPARE entries of its bucket."""
+    if keys.size < 2:
+        return np.zeros(0, np.uint64)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, keys.size])
+    pairs: list[int] = []
+    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
+        members = entries[start : start + size].tolist()
+        if members[-1] <= grouped:
+            continue  # no new entry: its pairs were verified by an earlier pass
+        for position in range(1, size):
+            later = members[position]
+            if later <= grouped:
+                continue
+            for earlier in members[: min(position, _BUCKET_COMPARE)]:
+                if earlier != later:
+                    pairs.append(later << 32 | earlier)
+    return sorted_distinct(np.array(pairs, dtype=np.uint64))
+
+
+def _shard(path: Path) -> tuple[int, int]:
+    """Where a shard file's rows start, and how many there are, from its header."""
+    with path.open("rb") as stream:
+        version = np.lib.format.read_magic(stream)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(stream)
+        if dtype != _KEY_ROW or len(shape) != 1:
+            raise ValueError(f"{path} is not a near-duplicate shard file")
+        return stream.tell(), int(shape[0])
+
+
+def _read_range(path: Path, start: int, rows: int, low: int, high: int) -> np.ndarray:
+    """The rows of a shard file (sorted by key) whose key is in [low, high)."""
+    table = np.fromfile(path, dtype=_KEY_ROW, count=rows, offset=start)
+    keys = table["key"]
+    first = int(np.searchsorted(keys, np.uint64(low))) if low else 0
+    last = int(np.searchsorted(keys, np.uint64(high))) if high < 2**64 else keys.size
+    return table if (first, last) == (0, keys.size) else table[first:last].copy()
 
 
 def _save_atomic(path: Path, table: np.ndarray) -> None:
