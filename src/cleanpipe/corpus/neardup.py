@@ -68,6 +68,9 @@ _GROUP_ROWS = 1 << 14
 # How many earlier entries of a bucket a new entry is verified against: a bucket of many copies then costs
 # linear time, and union-find links the copies through those checks.
 _BUCKET_COMPARE = 8
+# Candidate pairs (8 bytes each) gathered from successive key ranges before they are checked: larger rounds
+# to share among workers, a bound on memory.
+_CHECK_PAIRS = 1 << 16
 # Decisions written to SQLite this many at a time.
 _DECISION_BATCH = 10_000
 # Bytes of shingle sets kept in memory while verifying pairs (pairs are sorted, so neighbours share pages):
@@ -309,9 +312,15 @@ class NearDupIndex:
             return text_of(page) if page is not None else None
 
         verifier = _Verifier(self, _ShingleCache(load, self.settings.params), score)
+        waiting: list[np.ndarray] = []  # pairs of several key ranges are checked together, in larger rounds
         for part in range(self.settings.partitions):
             for pairs in self.candidates(part, grouped, live, top):
-                verifier.check(pairs)
+                waiting.append(pairs)
+                if sum(map(len, waiting)) >= _CHECK_PAIRS:
+                    verifier.check(sorted_distinct(np.concatenate(waiting)))
+                    waiting = []
+        if waiting:
+            verifier.check(sorted_distinct(np.concatenate(waiting)))
         report.candidates, report.verified = verifier.compared, verifier.accepted
         self._set_meta("grouped", str(max(top, grouped)))
         self.decide(keep, verifier.shingles, report)
@@ -665,8 +674,8 @@ class _Verifier:
         self.compared = self.accepted = 0
 
     def check(self, pairs: np.ndarray) -> None:
-        """One key range's pairs (sorted by their later entry, so each page is read back once while the
-        earlier pages of its buckets stay in the cache)."""
+        """Candidate pairs of a few key ranges (sorted by their later entry, so each page is read back once
+        while the earlier pages of its buckets stay in the cache)."""
         if self.rejected.size and pairs.size:
             pairs = pairs[~_contains(self.rejected, pairs)]
         if pairs.size == 0:

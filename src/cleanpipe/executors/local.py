@@ -745,7 +745,7 @@ def _page_output(db: sqlite3.Connection, page: str) -> tuple[str, str | None] | 
 
 # Candidate pairs of a round sent to one worker at a time; a round with fewer is checked in the main
 # process (sending it would cost more than checking it).
-_SCORE_SHARE = 256
+_SCORE_SHARE = 64
 # A worker's pair scorer, kept between shares so its shingle cache is warm: (output folder, params) -> it.
 _WORKER_SCORERS: dict[tuple[str, MinHashParams], PairScorer] = {}
 
