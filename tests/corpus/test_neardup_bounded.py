@@ -134,13 +134,14 @@ def test_clusters_labelled_in_sqlite_are_the_connected_components(
     assert found == _components(edges, dead)
 
 
-def test_the_shingle_cache_stays_within_its_bytes() -> None:
-    params = NearDupSettings().params
+def test_the_shingle_cache_stays_within_its_bytes(tmp_path: Path) -> None:
+    index = NearDupIndex(tmp_path / "index", NearDupSettings())
     pages = list(TEXTS)
-    budget = 3 * neardup.shingle_hashes(ARTICLE, params).nbytes
-    cache = neardup._ShingleCache(TEXTS.get, params, budget)
-    for page in pages * 2:
-        shingles = cache.get(page)
+    index.add((page, neardup.page_keys(TEXTS[page], index.settings)) for page in pages)
+    budget = 3 * neardup.shingle_hashes(ARTICLE, index.settings.params).nbytes
+    cache = neardup._ShingleCache(index, TEXTS.get, budget)
+    for entry in list(range(1, len(pages) + 1)) * 2:
+        shingles = cache.get(entry)
         assert shingles is not None
         assert cache.bytes == sum(value.nbytes for value in cache.cache.values() if value is not None)
         assert cache.bytes <= budget or len(cache.cache) == 1

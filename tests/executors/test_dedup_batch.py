@@ -142,30 +142,15 @@ def test_jsonl_output_leaves_out_dropped_pages_and_flags_in_metadata(tmp_path: P
     assert flags == {"a_article.txt": None, "b_repost.txt": "a_article.txt", "c_seed.txt": None}
 
 
-@pytest.mark.parametrize("share", [local._SCORE_SHARE, 1])
-def test_duplicates_are_the_same_whatever_the_workers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, share: int
-) -> None:
-    """With share 1, the workers check the candidate pairs (each round is sent to the pool)."""
+def test_duplicates_are_the_same_whatever_the_workers(tmp_path: Path) -> None:
     pages = {f"p{n:02d}.txt": (ARTICLE if n % 3 == 0 else SEED if n % 3 == 1 else _repost(ARTICLE)) for n in range(9)}
     pages = {name: f"第{n}号\n{text}" for n, (name, text) in enumerate(pages.items())}
     raw = _write(tmp_path / "raw", pages)
     _run(raw, tmp_path / "one", workers=1, shard_size=2)
-    monkeypatch.setattr(local, "_SCORE_SHARE", share)
-    sent: list[int] = []
-    checks = local._PairScores.__call__
-
-    def spy(self: local._PairScores, pairs: list[tuple[str | None, str | None]]) -> list[float | None]:
-        if self.pool is not None and len(pairs) >= 2 * local._SCORE_SHARE:
-            sent.append(len(pairs))
-        return checks(self, pairs)
-
-    monkeypatch.setattr(local._PairScores, "__call__", spy)
     _run(raw, tmp_path / "two", workers=2, shard_size=2)
     one, two = (tmp_path / "one" / "duplicates.jsonl").read_text(), (tmp_path / "two" / "duplicates.jsonl").read_text()
     assert one == two
     assert len(_clusters(tmp_path / "one")) == 2  # the articles with their reposts, and the seed pages
-    assert bool(sent) == (share == 1)
 
 
 def test_cli_options_and_bad_values(tmp_path: Path) -> None:
@@ -195,8 +180,8 @@ def test_the_config_table_sets_the_pass_and_the_command_line_overrides_it(tmp_pa
     # the table decides which pages are kept, not how a page is cleaned: pages are not cleaned again
     assert json.loads((out / "run.json").read_text())["pages"]["skipped"] == 2
     for table, problem in (
-        ("[near_duplicates]\nthreshold = 1.5\n", "near_duplicates.threshold"),
-        ("[near_duplicates]\nbands = 4\n", "unknown key 'bands'"),
+        ('[near_duplicates]\nthreshold = 1.5\n', "near_duplicates.threshold"),
+        ('[near_duplicates]\nbands = 4\n', "unknown key 'bands'"),
         ('[sites."example.com".near_duplicates]\nmode = "off"\n', "unknown key 'near_duplicates'"),
     ):
         config.write_text(table, encoding="utf-8")

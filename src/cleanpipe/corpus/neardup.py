@@ -36,7 +36,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -68,9 +67,6 @@ _GROUP_ROWS = 1 << 14
 # How many earlier entries of a bucket a new entry is verified against: a bucket of many copies then costs
 # linear time, and union-find links the copies through those checks.
 _BUCKET_COMPARE = 8
-# Candidate pairs (8 bytes each) gathered from successive key ranges before they are checked: larger rounds
-# to share among workers, a bound on memory.
-_CHECK_PAIRS = 1 << 16
 # Decisions written to SQLite this many at a time.
 _DECISION_BATCH = 10_000
 # Bytes of shingle sets kept in memory while verifying pairs (pairs are sorted, so neighbours share pages):
@@ -212,9 +208,6 @@ class PassReport:
 
 
 TextOf = Callable[[str], "str | None"]
-# Scores (earlier page, later page) pairs by the exact Jaccard similarity of their shingles, None when a
-# page's text is gone: how an executor checks a round of candidate pairs in parallel (score_pairs).
-Score = Callable[[list[tuple["str | None", "str | None"]]], list["float | None"]]
 
 
 class NearDupIndex:
@@ -293,7 +286,7 @@ class NearDupIndex:
 
     # -- the pass --------------------------------------------------------------------------------------
 
-    def run_pass(self, text_of: TextOf, keep: str = "first", score: Score | None = None) -> PassReport:
+    def run_pass(self, text_of: TextOf, keep: str = "first") -> PassReport:
         """Steps 2-5 over the entries added since the last pass; decisions replace the previous ones.
 
         Partitions are grouped and their candidates verified one at a time, so memory holds one
@@ -306,21 +299,10 @@ class NearDupIndex:
         self.export()
         live, top = self._live_bits()
         report.new_entries = self._count_live_after(grouped)
-
-        def load(entry: int) -> str | None:
-            page = self.page_of(entry)
-            return text_of(page) if page is not None else None
-
-        verifier = _Verifier(self, _ShingleCache(load, self.settings.params), score)
-        waiting: list[np.ndarray] = []  # pairs of several key ranges are checked together, in larger rounds
+        verifier = _Verifier(self, _ShingleCache(self, text_of))
         for part in range(self.settings.partitions):
             for pairs in self.candidates(part, grouped, live, top):
-                waiting.append(pairs)
-                if sum(map(len, waiting)) >= _CHECK_PAIRS:
-                    verifier.check(sorted_distinct(np.concatenate(waiting)))
-                    waiting = []
-        if waiting:
-            verifier.check(sorted_distinct(np.concatenate(waiting)))
+                verifier.check(pairs)
         report.candidates, report.verified = verifier.compared, verifier.accepted
         self._set_meta("grouped", str(max(top, grouped)))
         self.decide(keep, verifier.shingles, report)
@@ -615,44 +597,27 @@ class NearDupIndex:
 
 
 class _ShingleCache:
-    """Shingle sets read back through `load` (key -> text, None when gone), the most recently used kept
-    up to a number of bytes."""
+    """Shingle sets of entries, read back through the text callback, the most recently used kept up to
+    a number of bytes."""
 
-    def __init__(
-        self, load: Callable[[Any], str | None], params: MinHashParams, budget: int = _SHINGLE_CACHE_BYTES
-    ) -> None:
-        self.load, self.params, self.budget = load, params, budget
-        self.cache: OrderedDict[Any, np.ndarray | None] = OrderedDict()
+    def __init__(self, index: NearDupIndex, text_of: TextOf, budget: int = _SHINGLE_CACHE_BYTES) -> None:
+        self.index, self.text_of, self.budget = index, text_of, budget
+        self.cache: OrderedDict[int, np.ndarray | None] = OrderedDict()
         self.bytes = 0
 
-    def get(self, key: Any) -> np.ndarray | None:
-        if key in self.cache:
-            self.cache.move_to_end(key)
-            return self.cache[key]
-        text = self.load(key)
-        value = shingle_hashes(text, self.params) if text is not None else None
-        self.cache[key] = value
+    def get(self, entry: int) -> np.ndarray | None:
+        if entry in self.cache:
+            self.cache.move_to_end(entry)
+            return self.cache[entry]
+        page = self.index.page_of(entry)
+        text = self.text_of(page) if page is not None else None
+        value = shingle_hashes(text, self.index.settings.params) if text is not None else None
+        self.cache[entry] = value
         self.bytes += value.nbytes if value is not None else 0
         while self.bytes > self.budget and len(self.cache) > 1:
             _, dropped = self.cache.popitem(last=False)
             self.bytes -= dropped.nbytes if dropped is not None else 0
         return value
-
-
-class PairScorer:
-    """Scores (page, page) pairs by the exact Jaccard similarity of their shingles, texts read through
-    `text_of` and their shingles cached: the work of one worker when an executor checks a round of
-    candidate pairs in parallel (a Score run on shares of the round)."""
-
-    def __init__(self, text_of: TextOf, params: MinHashParams) -> None:
-        self.shingles = _ShingleCache(lambda page: text_of(page) if page is not None else None, params)
-
-    def __call__(self, pairs: list[tuple[str | None, str | None]]) -> list[float | None]:
-        scores: list[float | None] = []
-        for earlier, later in pairs:
-            first, second = self.shingles.get(earlier), self.shingles.get(later)
-            scores.append(jaccard(first, second) if first is not None and second is not None else None)
-        return scores
 
 
 class _Verifier:
@@ -662,20 +627,17 @@ class _Verifier:
     A pair whose pages are already joined (through pairs verified before it, in this partition or an
     earlier one) is not checked: it could not change the clusters; in a cluster of many copies that saves
     almost every check, and a pair met again in another band's partition costs nothing. A pair that failed
-    is remembered, so it is not checked again in another partition. Pairs are checked in rounds, one pair
-    per new page a round, so a round's checks are independent of each other and `score` may run them in
-    parallel (the clusters do not depend on the order)."""
+    is remembered, so it is not checked again in another partition."""
 
-    def __init__(self, index: NearDupIndex, shingles: _ShingleCache, score: Score | None = None) -> None:
+    def __init__(self, index: NearDupIndex, shingles: _ShingleCache) -> None:
         self.index, self.shingles = index, shingles
-        self.score = score
         self.joins = _Joins()
         self.rejected = np.zeros(0, np.uint64)  # sorted
         self.compared = self.accepted = 0
 
     def check(self, pairs: np.ndarray) -> None:
-        """Candidate pairs of a few key ranges (sorted by their later entry, so each page is read back once
-        while the earlier pages of its buckets stay in the cache)."""
+        """One partition's pairs (sorted by their later entry, so each page is read back once while the
+        earlier pages of its buckets stay in the cache)."""
         if self.rejected.size and pairs.size:
             pairs = pairs[~_contains(self.rejected, pairs)]
         if pairs.size == 0:
@@ -683,29 +645,20 @@ class _Verifier:
         ends = np.concatenate([pairs >> np.uint64(32), pairs & np.uint64(0xFFFFFFFF)]).astype(np.uint32)
         later, earlier = np.split(self.joins.positions(ends), 2)  # one call: positions move as entries are added
         parent, threshold = self.joins.parent, self.index.settings.threshold
-        pending = list(zip(pairs.tolist(), later.tolist(), earlier.tolist(), strict=True))
         edges, rejected = [], []
-        while pending:
-            chosen: list[tuple[int, int, int]] = []
-            waiting: list[tuple[int, int, int]] = []
-            pages: set[int] = set()
-            for item in pending:
-                pair, later_at, earlier_at = item
-                if find_root(parent, earlier_at) == find_root(parent, later_at):
-                    continue
-                (waiting if pair >> 32 in pages else chosen).append(item)
-                pages.add(pair >> 32)
-            scores = self._scores([pair for pair, _, _ in chosen])
-            for (pair, later_at, earlier_at), score in zip(chosen, scores, strict=True):
-                if score is None:
-                    continue
-                self.compared += 1
-                if score >= threshold:
-                    edges.append((pair & 0xFFFFFFFF, pair >> 32, round(score, 4)))
-                    parent[find_root(parent, later_at)] = find_root(parent, earlier_at)
-                else:
-                    rejected.append(pair)
-            pending = waiting
+        for pair, later_at, earlier_at in zip(pairs.tolist(), later.tolist(), earlier.tolist(), strict=True):
+            if find_root(parent, earlier_at) == find_root(parent, later_at):
+                continue
+            first, second = self.shingles.get(pair & 0xFFFFFFFF), self.shingles.get(pair >> 32)
+            if first is None or second is None:
+                continue
+            self.compared += 1
+            score = jaccard(first, second)
+            if score >= threshold:
+                edges.append((pair & 0xFFFFFFFF, pair >> 32, round(score, 4)))
+                parent[find_root(parent, later_at)] = find_root(parent, earlier_at)
+            else:
+                rejected.append(pair)
         if rejected:
             self.rejected = sorted_distinct(np.concatenate([self.rejected, np.array(rejected, dtype=np.uint64)]))
         db = self.index.db
@@ -717,17 +670,6 @@ class _Verifier:
                     edges[start : start + _DECISION_BATCH],
                 )
         self.accepted += len(edges)
-
-    def _scores(self, pairs: list[int]) -> list[float | None]:
-        """The Jaccard similarity of each pair's pages (None when a page's text is gone)."""
-        if self.score is not None:
-            page_of = self.index.page_of
-            return self.score([(page_of(pair & 0xFFFFFFFF), page_of(pair >> 32)) for pair in pairs])
-        scores: list[float | None] = []
-        for pair in pairs:
-            first, second = self.shingles.get(pair & 0xFFFFFFFF), self.shingles.get(pair >> 32)
-            scores.append(jaccard(first, second) if first is not None and second is not None else None)
-        return scores
 
 
 class _Joins:

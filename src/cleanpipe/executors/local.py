@@ -23,7 +23,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import threading
 import time
 from collections import Counter, deque
@@ -32,24 +31,13 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from multiprocessing import get_context
 from pathlib import Path, PurePosixPath
-from typing import Any, TypeVar
+from typing import Any
 
 from cleanpipe import __version__
 from cleanpipe.config import Config
-from cleanpipe.corpus.minhash import MinHashParams
-from cleanpipe.corpus.neardup import (
-    KEEP_POLICIES,
-    Duplicate,
-    NearDupIndex,
-    NearDupSettings,
-    PageKeys,
-    PairScorer,
-    Score,
-    page_keys,
-)
+from cleanpipe.corpus.neardup import KEEP_POLICIES, Duplicate, NearDupIndex, NearDupSettings, PageKeys, page_keys
 from cleanpipe.document import CleanError
 from cleanpipe.executors.lock import OutputLock
 from cleanpipe.executors.state import FileState, State
@@ -74,7 +62,6 @@ DEDUP_MODES = ("drop", "flag", "off")
 SHARD_SIZE = 32
 _PR_SET_PDEATHSIG = 1
 _DIGEST_CHUNK = 1 << 20
-_Result = TypeVar("_Result")
 _STOP_POLL_SECONDS = 0.2
 # Skipped pages are marked in the state this many at a time.
 _SEEN_BATCH = 2000
@@ -218,8 +205,8 @@ class _Stop:
         if self.signum is not None:
             raise Interrupted(self.signum)
 
-    def wait(self, future: Future[_Result]) -> _Result:
-        """A worker's result, looking for a stop request while waiting."""
+    def wait(self, future: Future[list[_Outcome]]) -> list[_Outcome]:
+        """A shard's result, looking for a stop request while waiting."""
         while True:
             self.check()
             try:
@@ -279,16 +266,13 @@ def _run_locked(
         for ordinal, file in enumerate(iter_files(list(options.inputs), batch.read_options)):
             batch.read(file, ordinal)
         batch.drain()
-        stop.check()
-        # The workers stay for the pass: they check candidate pairs, reading pages back themselves.
-        unapplied = _near_duplicates(
-            options, state, index, run, summary, emit, _PairScores(batch.pool, options, state, stop)
-        )
     except BaseException:
         batch.stop()
         raise
     finally:
         batch.close()
+    stop.check()
+    unapplied = _near_duplicates(options, state, index, run, summary, emit)
     layout = batch.layout.hexdigest()
     if (
         batch.processed
@@ -716,79 +700,24 @@ def _flag_fields(duplicate: Duplicate | None) -> dict[str, Any]:
 
 class _CleanText:
     """A page's clean text (its Markdown without front matter), read back from the output for verifying
-    candidate pairs: the index never holds the corpus's texts. `state` is the run's state, or, in a
-    worker, a read-only connection to it."""
+    candidate pairs: the index never holds the corpus's texts."""
 
-    def __init__(self, output: Path, state: State | sqlite3.Connection) -> None:
-        self.output = output
-        self.page_output = state.page_output if isinstance(state, State) else partial(_page_output, state)
+    def __init__(self, options: BatchOptions, state: State) -> None:
+        self.options, self.state = options, state
 
     def __call__(self, page: str) -> str | None:
-        found = self.page_output(page)
+        found = self.state.page_output(page)
         if found is None:
             return None
         output, record = found
         if record:
             return split_front_matter(json.loads(record)["markdown"])[1]
-        for path in _md_places(self.output, output):
+        for path in _md_places(self.options.output, output):
             try:
                 return split_front_matter(path.read_text(encoding="utf-8"))[1]
             except FileNotFoundError:
                 continue
         return None
-
-
-def _page_output(db: sqlite3.Connection, page: str) -> tuple[str, str | None] | None:
-    row = db.execute("SELECT output, record FROM pages WHERE id = ?", (page,)).fetchone()
-    return (row[0], row[1]) if row else None
-
-
-# Candidate pairs of a round sent to one worker at a time; a round with fewer is checked in the main
-# process (sending it would cost more than checking it).
-_SCORE_SHARE = 64
-# A worker's pair scorer, kept between shares so its shingle cache is warm: (output folder, params) -> it.
-_WORKER_SCORERS: dict[tuple[str, MinHashParams], PairScorer] = {}
-
-
-@dataclass(frozen=True)
-class _ScoreTask:
-    output: str
-    params: MinHashParams
-    pairs: list[tuple[str | None, str | None]]
-
-
-def score_share(task: _ScoreTask) -> list[float | None]:
-    """Check one share of a round of candidate pairs (in a worker process), reading pages back from the
-    output and the state (read-only)."""
-    key = (task.output, task.params)
-    if key not in _WORKER_SCORERS:
-        output = Path(task.output)
-        db = sqlite3.connect(f"{(output / STATE_DIR / 'state.sqlite').as_uri()}?mode=ro", uri=True)
-        _WORKER_SCORERS.clear()
-        _WORKER_SCORERS[key] = PairScorer(_CleanText(output, db), task.params)
-    return _WORKER_SCORERS[key](task.pairs)
-
-
-class _PairScores:
-    """Checks a round of candidate pairs: shared among the workers when there is a pool and the round is
-    large, in this process otherwise."""
-
-    def __init__(self, pool: ProcessPoolExecutor | None, options: BatchOptions, state: State, stop: _Stop) -> None:
-        self.pool, self.options, self.stop = pool, options, stop
-        self.here = PairScorer(_CleanText(options.output, state), options.near_dup.params)
-
-    def __call__(self, pairs: list[tuple[str | None, str | None]]) -> list[float | None]:
-        params = self.options.near_dup.params
-        if self.pool is None or len(pairs) < 2 * _SCORE_SHARE:
-            return self.here(pairs)
-        shares = -(-len(pairs) // _SCORE_SHARE)
-        size = -(-len(pairs) // shares)
-        output = str(self.options.output)
-        futures = [
-            self.pool.submit(score_share, _ScoreTask(output, params, pairs[start : start + size]))
-            for start in range(0, len(pairs), size)
-        ]
-        return [score for future in futures for score in self.stop.wait(future)]
 
 
 def _md_places(output: Path, name: str) -> tuple[Path, Path]:
@@ -797,26 +726,20 @@ def _md_places(output: Path, name: str) -> tuple[Path, Path]:
 
 
 def _near_duplicates(
-    options: BatchOptions,
-    state: State,
-    index: NearDupIndex,
-    run: int,
-    summary: RunSummary,
-    emit: Event,
-    score: Score | None = None,
+    options: BatchOptions, state: State, index: NearDupIndex, run: int, summary: RunSummary, emit: Event
 ) -> set[str]:
     """The corpus pass after cleaning: near-duplicates among this run's pages and every earlier run's,
     applied to the Markdown outputs, listed in duplicates.jsonl. Returns the pages whose treatment changed
     since the outputs last showed it (the caller rewrites the audit and corpus files, then marks it done)."""
     started = time.perf_counter()
-    text_of = _CleanText(options.output, state)
+    text_of = _CleanText(options, state)
     if options.dedup == "off":
         report = index.clear_decisions()
     else:
         # Pages cleaned while the pass was off, or before its settings changed, are signed from their text.
         unsigned = list(index.unsigned(state.this_run_ids(run)))
         index.add((page, page_keys(text, options.near_dup)) for page in unsigned if (text := text_of(page)) is not None)
-        report = index.run_pass(text_of, options.keep, score)
+        report = index.run_pass(text_of, options.keep)
     unapplied = index.unapplied(options.dedup)
     if options.format == "md":
         _apply_to_markdown(options, state, index, set(unapplied))
