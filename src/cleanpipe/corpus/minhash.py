@@ -101,6 +101,13 @@ def sorted_distinct(values: np.ndarray) -> np.ndarray:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if ordered.size else ordered
 
 
+def sorted_contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which of `values` are in `sorted_values` (sorted, not empty): a binary search each."""
+    places = np.searchsorted(sorted_values, values)
+    places[places == sorted_values.size] = 0
+    return sorted_values[places] == values
+
+
 def folded_letters(text: str) -> np.ndarray:
     """The text's letters and digits as code points, folded as character shingles are."""
     return _letters_folded(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
@@ -239,9 +246,7 @@ def jaccard(first: np.ndarray, second: np.ndarray) -> float:
     if first.size == 0:
         return 0.0
     # Both are sorted: look the smaller one up in the larger (faster than intersect1d's sort of both).
-    places = np.searchsorted(second, first)
-    places[places == second.size] = 0
-    shared = int(np.count_nonzero(second[places] == first))
+    shared = int(np.count_nonzero(sorted_contains(second, first)))
     return shared / (first.size + second.size - shared)
 
 

@@ -50,6 +50,7 @@ from cleanpipe.corpus.minhash import (
     optimal_bands,
     shingle_hashes,
     signature,
+    sorted_contains,
     sorted_distinct,
 )
 
@@ -289,9 +290,9 @@ class NearDupIndex:
     def run_pass(self, text_of: TextOf, keep: str = "first") -> PassReport:
         """Steps 2-5 over the entries added since the last pass; decisions replace the previous ones.
 
-        Partitions are grouped and their candidates verified one at a time, so memory holds one
-        partition's keys and pairs, the union-find of the pages met in pairs, and a bounded shingle cache:
-        nothing per page of the index."""
+        Key ranges of the partitions are grouped and their candidates verified one at a time, so memory
+        holds one range's rows and pairs, the union-find of the pages met in pairs, and a bounded shingle
+        cache: nothing per page of the index but one bit."""
         if keep not in KEEP_POLICIES:
             raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)}, not {keep!r}")
         report = PassReport()
@@ -357,7 +358,7 @@ class NearDupIndex:
             self.db.execute("SELECT COUNT(*) FROM dedup_entries WHERE live = 1 AND entry > ?", (grouped,)).fetchone()[0]
         )
 
-    def candidates(self, part: int, grouped: int, live: np.ndarray, top: int = 0) -> Iterator[np.ndarray]:
+    def candidates(self, part: int, grouped: int, live: np.ndarray, top: int) -> Iterator[np.ndarray]:
         """Step 3, one partition: pairs (later << 32 | earlier) of live entries sharing a bucket, where
         the later one is new since the last pass (`live`: one bit per entry), sorted and distinct, one key
         range at a time: a range holds at most about _GROUP_ROWS rows, so memory does not grow with the
@@ -636,10 +637,10 @@ class _Verifier:
         self.compared = self.accepted = 0
 
     def check(self, pairs: np.ndarray) -> None:
-        """One partition's pairs (sorted by their later entry, so each page is read back once while the
+        """One key range's pairs (sorted by their later entry, so each page is read back once while the
         earlier pages of its buckets stay in the cache)."""
         if self.rejected.size and pairs.size:
-            pairs = pairs[~_contains(self.rejected, pairs)]
+            pairs = pairs[~sorted_contains(self.rejected, pairs)]
         if pairs.size == 0:
             return
         ends = np.concatenate([pairs >> np.uint64(32), pairs & np.uint64(0xFFFFFFFF)]).astype(np.uint32)
@@ -683,7 +684,7 @@ class _Joins:
     def positions(self, entries: np.ndarray) -> np.ndarray:
         """The positions of `entries` (added when new), in their order."""
         wanted = sorted_distinct(entries)
-        missing = wanted[~_contains(self.ids, wanted)] if self.ids.size else wanted
+        missing = wanted[~sorted_contains(self.ids, wanted)] if self.ids.size else wanted
         if missing.size:
             # Both are sorted: each old id moves up by the new ids below it, and the other way round.
             old_to = np.arange(self.ids.size, dtype=np.int64) + np.searchsorted(missing, self.ids)
@@ -694,12 +695,6 @@ class _Joins:
             parent[old_to], parent[new_to] = old_to[self.parent], new_to
             self.ids, self.parent = ids, parent
         return np.searchsorted(self.ids, entries)
-
-
-def _contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Which of `values` are in `sorted_values` (sorted, not empty)."""
-    places = np.minimum(np.searchsorted(sorted_values, values), sorted_values.size - 1)
-    return sorted_values[places] == values
 
 
 def _is_live(bits: np.ndarray, entries: np.ndarray) -> np.ndarray:
