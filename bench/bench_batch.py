@@ -470,7 +470,7 @@ _PROFILE_CODE = """
 import cProfile, pstats, sys
 from pathlib import Path
 from cleanpipe.config import Config
-from cleanpipe.executors.local import BatchOptions, run_batch
+from cleanpipe.executors.batch import BatchOptions, run_batch
 inputs, output, workers, top, sort = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 profile = cProfile.Profile()
 profile.enable()

@@ -17,16 +17,16 @@ import typer
 from cleanpipe import __version__
 from cleanpipe.config import Config, ConfigError, find_config
 from cleanpipe.corpus.learn import Profile, apply_profile, learn_profile, read_profile
-from cleanpipe.corpus.minhash import MinHashParams
-from cleanpipe.corpus.neardup import NearDupSettings
 from cleanpipe.document import CleanError
-from cleanpipe.executors.local import (
+from cleanpipe.executors.base import ExecutorError, make_executor
+from cleanpipe.executors.batch import (
     AUDIT_FILE,
     DUPLICATES_FILE,
     RUN_FILE,
     BatchOptions,
     Interrupted,
     RunSummary,
+    near_dup_settings,
     read_options,
     run_batch,
 )
@@ -72,7 +72,21 @@ def run(
         "-c",
         help="A config file. Default: ./cleanpipe.toml, else [tool.cleanpipe] in ./pyproject.toml.",
     ),
-    workers: int = typer.Option(0, "--workers", "-w", help="Worker processes. Default (0): all cores."),
+    workers: int = typer.Option(
+        0, "--workers", "-w", help="Worker processes of the local executor. Default (0): all cores."
+    ),
+    executor: str | None = typer.Option(
+        None,
+        "--executor",
+        help="local: processes on this machine; ray: a Ray cluster (pip install 'cleanpipe[ray]'). "
+        "Default: `executor` in the config, else local.",
+    ),
+    ray_address: str | None = typer.Option(
+        None,
+        "--ray-address",
+        help="The Ray cluster to run on (host:port, or ray://host:10001). Default: `ray_address` in the config, "
+        "else RAY_ADDRESS, else a Ray started on this machine for the run.",
+    ),
     output_format: str = typer.Option(
         "md", "--format", "-f", help="md: one Markdown file per page; jsonl: pages.jsonl; parquet: pages.parquet."
     ),
@@ -118,6 +132,8 @@ def run(
 
     Example: cleanpipe run data/raw -o data/clean --workers 2
 
+    On a Ray cluster: cleanpipe run /shared/crawl -o /shared/clean --executor ray --ray-address head:6379
+
     Exit status: 0 every page cleaned; 1 some pages failed (named on stderr and in failed.jsonl), the rest
     written; 2 usage or config error; 3 another run holds the lock on OUTPUT; 4 internal error (a bug);
     128+N stopped by signal N (the next run resumes).
@@ -134,6 +150,8 @@ def run(
             workers=workers or os.cpu_count() or 1,
             format=output_format,
             force=force,
+            executor=executor or "",
+            ray_address=ray_address or "",
             **_near_duplicate_options(config, mode=dedup, keep=keep, threshold=dedup_threshold, shingling=shingles),
         )
     except (ConfigError, ValueError) as error:
@@ -147,7 +165,7 @@ def run(
             summary = run_batch(options, on_event=log.event)
             if learned is not None:  # once the run is done, so a run refused by the lock leaves no profile
                 learned.write(options.output / LEARNED_FILE)
-    except InputError as error:
+    except (InputError, ExecutorError) as error:
         _fail_usage(str(error))
     except LockHeld as error:
         log.message("error", str(error))
@@ -166,16 +184,10 @@ def run(
 
 
 def _near_duplicate_options(config: Config, **given: Any) -> dict[str, Any]:
-    """BatchOptions' near-duplicate settings: the command line's, else the config's [near_duplicates]."""
+    """BatchOptions' near-duplicate settings: the command line's over the config's [near_duplicates]."""
     table = config.near_duplicate_settings()
     table.update({key: value for key, value in given.items() if value is not None})
-    params = MinHashParams(
-        num_perm=table["num_perm"],
-        char_ngram=table["char_ngram"],
-        word_ngram=table["word_ngram"],
-        shingling=table["shingling"],
-    )
-    return {"dedup": table["mode"], "keep": table["keep"], "near_dup": NearDupSettings(table["threshold"], params)}
+    return {"dedup": table["mode"], "keep": table["keep"], "near_dup": near_dup_settings(table)}
 
 
 def _count_pages(options: BatchOptions) -> int:
@@ -205,7 +217,8 @@ def _learn_first(
     from cleanpipe.io.readers import iter_pages
 
     pages = iter_pages(list(options.inputs), read_options(options))
-    profile = learn_profile(pages, options.config, workers=options.workers).profile
+    with make_executor(options.executor, workers=options.workers, address=options.ray_address) as executor:
+        profile = learn_profile(pages, options.config, executor=executor).profile
     if not log.quiet:
         log.message("info", f"{_learned_summary(profile)}; profile: {options.output / LEARNED_FILE}")
     return replace(options, config=apply_profile(options.config, profile)), profile

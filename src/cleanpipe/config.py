@@ -36,6 +36,9 @@ class LearnedSite:
 # Settings of the learning pass. They steer `cleanpipe learn` and `run --learn` over the whole corpus, so
 # they belong to the top level of a config, not to a site's table.
 LEARN_KEYS = ("learn", "learn_min_pages", "learn_min_share", "learn_max_chars")
+# Settings of where a run happens, not of what it does: top level only, not part of the digest.
+RUN_KEYS = ("executor", "ray_address")
+EXECUTOR_NAMES = ("local", "ray")
 # Keys of to_mapping() that are not plain settings.
 _STRUCTURED_KEYS = ("sites", "input", "rules", "learned", "near_duplicates")
 # The [near_duplicates] table: the corpus pass of `cleanpipe run` (corpus/neardup.py), with its defaults.
@@ -89,6 +92,11 @@ class Config:
     # The [near_duplicates] table, as set in the file (defaults in NEAR_DUPLICATE_DEFAULTS). Not part of
     # digest(): it decides which pages are kept, not how a page is cleaned.
     near_duplicates: tuple[tuple[str, Any], ...] = ()
+    # Where `cleanpipe run` cleans pages: 'local' (processes on this machine) or 'ray' (a Ray cluster, at
+    # `ray_address`, else RAY_ADDRESS, else one started on this machine). Not part of digest(): every
+    # executor gives the same outputs.
+    executor: str = "local"
+    ray_address: str = ""
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], *, origin: str = "config", base: Config | None = None) -> Config:
@@ -113,6 +121,11 @@ class Config:
                 continue
             if key not in known or key in ("extra_rules", "sites", "input", "learned", "near_duplicates"):
                 raise ConfigError(f"{origin}: unknown key {key!r}")
+            if key in RUN_KEYS:
+                if base is not None:
+                    raise ConfigError(f"{origin}: {key!r} applies to the whole run; set it at the top level")
+                values[key] = _run_setting(key, value, origin)
+                continue
             if key in LEARN_KEYS and base is not None:
                 raise ConfigError(f"{origin}: {key!r} applies to the whole corpus; set it at the top level")
             default = getattr(cls(), key)
@@ -152,7 +165,9 @@ class Config:
     def digest(self) -> str:
         """A hash of everything that changes a page's output: two configs with equal digests clean alike."""
         data = self.to_mapping()
-        del data["near_duplicates"]
+        for mapping in (data, *data["sites"].values()):
+            for key in ("near_duplicates", *RUN_KEYS):
+                mapping.pop(key, None)
         return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def near_duplicate_settings(self) -> dict[str, Any]:
@@ -216,6 +231,14 @@ class Config:
             raise ConfigError(f"{path}: cannot read config: {error}") from error
         section = data.get("tool", {}).get("cleanpipe", {}) if Path(path).name == "pyproject.toml" else data
         return cls.from_mapping(section, origin=str(path))
+
+
+def _run_setting(key: str, value: Any, origin: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{origin}: {key!r} must be a string, got {value!r}")
+    if key == "executor" and value not in EXECUTOR_NAMES:
+        raise ConfigError(f"{origin}: 'executor' must be one of {', '.join(EXECUTOR_NAMES)}, not {value!r}")
+    return value
 
 
 def _toml_value(value: Any) -> str:

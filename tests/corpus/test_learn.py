@@ -31,7 +31,7 @@ from cleanpipe.corpus.learn import (
 )
 from cleanpipe.corpus.site_keys import TITLE_MARK, is_learnable, line_key, site_of
 from cleanpipe.document import Block, Document, Inline
-from cleanpipe.executors.local import BatchOptions, run_batch
+from cleanpipe.executors.batch import BatchOptions, run_batch
 from cleanpipe.io.readers import iter_pages
 from cleanpipe.io.records import PageRecord
 from cleanpipe.stages.boilerplate import strip_boilerplate

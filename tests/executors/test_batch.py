@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from cleanpipe.cli import app
 from cleanpipe.config import Config
-from cleanpipe.executors.local import BatchOptions, run_batch
+from cleanpipe.executors.batch import BatchOptions, run_batch
 from cleanpipe.executors.lock import OutputLock
 
 runner = CliRunner()
@@ -272,7 +272,7 @@ def test_json_logs_are_one_object_per_line(tmp_path: Path) -> None:
 
 
 def test_an_unchanged_input_file_is_not_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import cleanpipe.executors.local as local
+    import cleanpipe.executors.batch as local
 
     pages = _pages(tmp_path / "raw", 3)
     dump = pages / "dump.jsonl"

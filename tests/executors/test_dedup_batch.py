@@ -13,8 +13,8 @@ from conftest import SEED_PAGE, fixture_text
 from typer.testing import CliRunner
 
 from cleanpipe.cli import app
-from cleanpipe.executors import local
-from cleanpipe.executors.local import BatchOptions, run_batch
+from cleanpipe.executors import batch
+from cleanpipe.executors.batch import BatchOptions, run_batch
 
 runner = CliRunner()
 ARTICLE = fixture_text("tech_article_plain.txt")
@@ -104,7 +104,7 @@ def test_a_run_stopped_before_the_outputs_follow_its_decisions_is_finished_by_th
     def stopped(*args: object) -> None:
         raise KeyboardInterrupt  # the run dies after deciding, before moving any file
 
-    monkeypatch.setattr(local, "_apply_to_markdown", stopped)
+    monkeypatch.setattr(batch, "_apply_to_markdown", stopped)
     with pytest.raises(KeyboardInterrupt):
         _run(raw, out, keep="first")
     monkeypatch.undo()
@@ -187,3 +187,20 @@ def test_the_config_table_sets_the_pass_and_the_command_line_overrides_it(tmp_pa
         config.write_text(table, encoding="utf-8")
         bad = runner.invoke(app, ["run", str(raw), "-o", str(out), "-c", str(config)])
         assert bad.exit_code == 2 and problem in bad.output, bad.output
+
+
+def test_the_library_obeys_the_configs_near_duplicates_table(tmp_path: Path) -> None:
+    """run_batch reads [near_duplicates] from the config it is given, as `cleanpipe run` does; options
+    given to BatchOptions still win over the table."""
+    from cleanpipe.config import Config
+
+    raw = _write(tmp_path / "raw", {"a_article.txt": ARTICLE, "b_repost.txt": _repost(ARTICLE)})
+    off = Config.from_mapping({"near_duplicates": {"mode": "off"}})
+    assert _run(raw, tmp_path / "off", config=off)["mode"] == "off"
+    assert sorted(path.name for path in (tmp_path / "off").glob("*.md")) == ["a_article.md", "b_repost.md"]
+    flag = Config.from_mapping({"near_duplicates": {"mode": "flag", "keep": "longest", "threshold": 0.7}})
+    options = BatchOptions((raw,), tmp_path / "flag", flag)
+    assert (options.dedup, options.keep, options.settings.threshold) == ("flag", "longest", 0.7)
+    run_batch(options)
+    assert "duplicate_of" in (tmp_path / "flag" / "b_repost.md").read_text(encoding="utf-8")
+    assert BatchOptions((raw,), tmp_path / "x", off, dedup="drop").dedup == "drop"

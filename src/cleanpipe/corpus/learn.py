@@ -29,17 +29,16 @@ import json
 import math
 import sqlite3
 import tempfile
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from cleanpipe.config import Config, LearnedSite, check_learn_settings
 from cleanpipe.corpus.site_keys import block_text, is_learnable, line_key, page_title, site_of
 from cleanpipe.document import CleanError, Document
+from cleanpipe.executors.base import Executor
+from cleanpipe.executors.local import LocalExecutor
 from cleanpipe.io.files import write_atomic
 from cleanpipe.io.records import PageRecord, ReadFailure
 from cleanpipe.pipeline import Pipeline
@@ -48,9 +47,8 @@ PROFILE_FORMAT = "cleanpipe-learned-boilerplate"
 # Raise when the meaning of a key changes (site_keys.py), so an old profile is refused, not misapplied.
 PROFILE_VERSION = 1
 BOILERPLATE_STAGE = "boilerplate"
-# Pages per task sent to a worker, and shards in flight per worker (memory stays bounded).
+# Pages per task sent to a worker (the executor bounds the tasks in flight, so memory stays bounded).
 SHARD_SIZE = 32
-_IN_FLIGHT_PER_WORKER = 2
 
 
 class ProfileError(ValueError):
@@ -119,19 +117,26 @@ def learn_profile(
     *,
     pipeline: Pipeline | None = None,
     workers: int = 1,
+    executor: Executor[Any] | None = None,
     work_folder: Path | None = None,
 ) -> LearnReport:
     """Learn each site's boilerplate from the pages, with the thresholds of `config`. The stages before
-    `boilerplate` of `pipeline` (default: the default pipeline) prepare each page, as when cleaning.
-    The counts go to a temporary file in `work_folder` (default: the system's temporary folder)."""
+    `boilerplate` of `pipeline` (default: the default pipeline) prepare each page, as when cleaning, on
+    `executor` (default: `workers` local processes). The counts go to a temporary file in `work_folder`
+    (default: the system's temporary folder)."""
     check_learn_settings(config)
     prefix = stages_before_boilerplate(pipeline or Pipeline())
     failures: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="cleanpipe-learn-", dir=work_folder) as folder:
         tally = _Tally(Path(folder) / "counts.sqlite")
         try:
-            for outcome in _page_keys(pages, config, prefix, workers, failures):
-                tally.add(*outcome)
+            if executor is None:
+                with LocalExecutor(workers) as local:
+                    for outcome in _page_keys(pages, config, prefix, local, failures):
+                        tally.add(*outcome)
+            else:
+                for outcome in _page_keys(pages, config, prefix, executor, failures):
+                    tally.add(*outcome)
             profile = _profile(tally, config)
         finally:
             tally.close()
@@ -215,17 +220,18 @@ def _page_keys(
     pages: Iterable[PageRecord | ReadFailure],
     config: Config,
     prefix: Pipeline,
-    workers: int,
+    executor: Executor[Any],
     failures: list[tuple[str, str]],
 ) -> Iterator[PageKeys]:
-    """Every page's keys in input order (so the first example of a line is the same on every run), in a
-    pool of processes when workers > 1, with a bounded number of shards in flight."""
-    results = _shards_in_order(_shards(pages, failures), config, prefix, workers)
-    for result in results:
-        if isinstance(result, _Failed):
-            failures.append((result.source, result.problem))
-        elif result is not None:
-            yield result
+    """Every page's keys in input order (so the first example of a line is the same on every run and on
+    every executor), shard by shard on the executor."""
+    tasks = ((shard, config, prefix) for shard in _shards(pages, failures))
+    for results in executor.map_ordered(_shard_keys, tasks):
+        for result in results:
+            if isinstance(result, _Failed):
+                failures.append((result.source, result.problem))
+            elif result is not None:
+                yield result
 
 
 def _shards(pages: Iterable[PageRecord | ReadFailure], failures: list[tuple[str, str]]) -> Iterator[list[PageRecord]]:
@@ -240,23 +246,6 @@ def _shards(pages: Iterable[PageRecord | ReadFailure], failures: list[tuple[str,
             shard = []
     if shard:
         yield shard
-
-
-def _shards_in_order(
-    shards: Iterator[list[PageRecord]], config: Config, prefix: Pipeline, workers: int
-) -> Iterator[PageKeys | _Failed | None]:
-    if workers <= 1:
-        for shard in shards:
-            yield from _shard_keys((shard, config, prefix))
-        return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        pending: deque[Future[list[PageKeys | _Failed | None]]] = deque()
-        for shard in shards:
-            pending.append(pool.submit(_shard_keys, (shard, config, prefix)))
-            if len(pending) >= _IN_FLIGHT_PER_WORKER * workers:
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
 
 
 # -- counting --------------------------------------------------------------------------------------------
