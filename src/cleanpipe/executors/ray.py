@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,8 @@ from cleanpipe.executors.base import Executor, ExecutorError
 
 # Times Ray runs a task again when its worker process or node dies (Ray's own default is 3).
 MAX_RETRIES = 5
+# Seconds to wait for a cluster's address to answer: Ray itself retries an unreachable address for ever.
+CONNECT_TIMEOUT = 10.0
 
 
 class RayExecutor(Executor[Any]):
@@ -36,9 +39,11 @@ class RayExecutor(Executor[Any]):
         self.started = not ray.is_initialized()
         if self.started:
             address = address or os.environ.get("RAY_ADDRESS") or None
-            options: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
+            options: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.ERROR}
             if address is None:  # a Ray of our own on this machine: no dashboard to serve
                 options["include_dashboard"] = False
+            else:
+                _check_reachable(address)
             try:
                 ray.init(address=address, **options)
             except (ConnectionError, RuntimeError, ValueError) as error:
@@ -79,3 +84,15 @@ class RayExecutor(Executor[Any]):
         if self.started and self.ray.is_initialized():
             self.ray.shutdown()
         self.started = False
+
+
+def _check_reachable(address: str) -> None:
+    """ExecutorError unless something answers at a cluster address (host:port or ray://host:port); other
+    forms ('auto', 'local') are left to Ray."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT).close()
+    except OSError as error:
+        raise ExecutorError(f"cannot reach the Ray cluster at {address}: {error.strerror or error}") from error
