@@ -161,3 +161,29 @@ def test_a_driver_killed_midway_resumes_without_redoing_finished_shards(
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["pages"]["skipped"] >= committed and run["pages"]["failed"] == 0
     assert not [path for path in out.rglob("*") if path.name.endswith(".tmp")]
+
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "ray"
+
+
+def test_the_ray_deploy_examples_hold_together() -> None:
+    """deploy/ray: the `ray up` file passes Ray's own schema, and the RayJob and Slurm examples run
+    `cleanpipe run --executor ray` with options the command has."""
+    import shlex
+
+    import yaml
+    from ray.autoscaler._private.util import prepare_config, validate_config
+    from typer.testing import CliRunner
+
+    from cleanpipe.cli import app
+
+    validate_config(prepare_config(yaml.safe_load((DEPLOY / "cluster.yaml").read_text(encoding="utf-8"))))
+    job = yaml.safe_load((DEPLOY / "rayjob.yaml").read_text(encoding="utf-8"))
+    assert job["kind"] == "RayJob" and job["spec"]["rayClusterSpec"]["workerGroupSpecs"]
+    slurm = (DEPLOY / "slurm.sbatch").read_text(encoding="utf-8")
+    assert subprocess.run(["bash", "-n", str(DEPLOY / "slurm.sbatch")]).returncode == 0
+    known = CliRunner().invoke(app, ["run", "--help"], terminal_width=200).output
+    for command in (job["spec"]["entrypoint"], next(line for line in slurm.splitlines() if "cleanpipe\" run" in line)):
+        words = shlex.split(command.replace("\\", ""))
+        assert "--executor" in words and words[words.index("--executor") + 1] == "ray"
+        assert all(word.split("=")[0] in known for word in words if word.startswith("--")), command

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,7 @@ from cleanpipe.executors.base import Executor, ExecutorError
 MAX_RETRIES = 5
 # Seconds to wait for a cluster's address to answer: Ray itself retries an unreachable address for ever.
 CONNECT_TIMEOUT = 10.0
+_HOST_PORT = re.compile(r"(?:ray://)?\[?(?P<host>[^/\[\]]+?)\]?:(?P<port>\d+)")
 
 
 class RayExecutor(Executor[Any]):
@@ -89,10 +91,10 @@ class RayExecutor(Executor[Any]):
 def _check_reachable(address: str) -> None:
     """ExecutorError unless something answers at a cluster address (host:port or ray://host:port); other
     forms ('auto', 'local') are left to Ray."""
-    host, _, port = address.removeprefix("ray://").rpartition(":")
-    if not host or not port.isdigit():
+    found = _HOST_PORT.fullmatch(address)
+    if found is None:
         return
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT).close()
+        socket.create_connection((found["host"], int(found["port"])), timeout=CONNECT_TIMEOUT).close()
     except OSError as error:
         raise ExecutorError(f"cannot reach the Ray cluster at {address}: {error.strerror or error}") from error
