@@ -6,6 +6,7 @@ pages of tests/fixtures/boilerplate_clean_pages.jsonl as unrelated pages."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,32 @@ def test_pages_without_text_are_never_duplicates(tmp_path: Path) -> None:
     index = _index(tmp_path)
     _pass(index, texts, list(texts))
     assert _decisions(index) == {}
+
+
+def test_stored_shingle_sets_are_used_for_verifying_and_give_the_same_decisions(tmp_path: Path) -> None:
+    """Shingle sets stored by the workers (one file per shard) stand in for reading a page back: the pass
+    never asks for a stored page's text, finds the same pairs and similarities as from the texts, falls
+    back to the text when a file is gone, and removes the files once it is done."""
+    from cleanpipe.corpus.minhash import shingle_hashes
+    from cleanpipe.corpus.neardup import SHINGLES_FOLDER, signed_page, store_shingle_sets
+
+    texts = {"article": ARTICLE, "cut": _cut_last(ARTICLE), "respaced": _respaced(ARTICLE), "seed": SEED}
+    texts.update({f"other{n}": text for n, text in enumerate(OTHERS)})
+    signed = {page: signed_page(text, SETTINGS) for page, text in texts.items()}
+    for page, (_, shingles) in signed.items():
+        assert shingles.tolist() == shingle_hashes(texts[page], SETTINGS.params).tolist()
+    from_texts = _index(tmp_path / "texts")
+    _pass(from_texts, texts, list(texts))
+
+    stored = _index(tmp_path / "stored")
+    folder = stored.folder / SHINGLES_FOLDER
+    pages = list(texts)
+    places = store_shingle_sets(folder, [signed[page][1] for page in pages[:2]], name="first")
+    places += store_shingle_sets(folder, [signed[page][1] for page in pages[2:]], name="second")
+    (folder / "second.u64").unlink()  # gone: those pages are read back from their text
+    stored.add((page, replace(signed[page][0], shingles=place)) for page, place in zip(pages, places))
+    asked: list[str] = []
+    stored.run_pass(lambda page: asked.append(page) or texts[page])
+    assert "respaced" in asked and not {"article", "cut"} & set(asked)
+    assert list(stored.clusters()) == list(from_texts.clusters())
+    assert not folder.exists()

@@ -73,6 +73,10 @@ _DECISION_BATCH = 10_000
 # Bytes of shingle sets kept in memory while verifying pairs (pairs are sorted, so neighbours share pages):
 # a bound in bytes, not pages, as a long page's set is a hundred times a short one's.
 _SHINGLE_CACHE_BYTES = 8 << 20
+# Under the index's folder: shingle sets stored by the workers for the pass of the run that signed them.
+SHINGLES_FOLDER = "shingles"
+# Stored shingle files kept mapped while a pass reads them.
+_MAPPED_FILES = 256
 _BAND_SALT = np.uint64(0x9E3779B97F4A7C15)
 _BASE = np.uint64(0x100000001B3)
 
@@ -84,7 +88,8 @@ CREATE TABLE IF NOT EXISTS dedup_entries (
     chars INTEGER NOT NULL,
     exact INTEGER NOT NULL,
     live INTEGER NOT NULL,
-    keys BLOB
+    keys BLOB,
+    shingles TEXT
 );
 CREATE INDEX IF NOT EXISTS dedup_entries_page ON dedup_entries (page, live);
 CREATE INDEX IF NOT EXISTS dedup_entries_keys ON dedup_entries (entry) WHERE keys IS NOT NULL;
@@ -149,6 +154,9 @@ class PageKeys:
     keys: bytes
     exact: int
     chars: int
+    # Where the worker that signed the page stored its shingle set for this run's pass
+    # ('<file>:<first hash>:<count>' in the index's shingles folder; see store_shingle_sets), or "".
+    shingles: str = ""
 
 
 @lru_cache(maxsize=4)
@@ -158,13 +166,20 @@ def _signer(settings: NearDupSettings) -> Signer:
 
 def page_keys(text: str, settings: NearDupSettings) -> PageKeys:
     """Step 1, per page: the band keys of `text` (in a worker process, next to the cleaning)."""
+    return signed_page(text, settings, shingle_set=False)[0]
+
+
+def signed_page(text: str, settings: NearDupSettings, *, shingle_set: bool = True) -> tuple[PageKeys, np.ndarray]:
+    """The page's keys and, when `shingle_set`, its shingle set (sorted, distinct: what verifying a pair
+    needs), from one shingling of the text; an empty array otherwise."""
     signer = _signer(settings)
     params = settings.params
     letters = folded_letters(text)  # folded once, for the exact key and the character shingles
     hashes = shingle_hashes(text, params, distinct=False, letters=letters)
     exact, count = exact_key(letters)
+    distinct = sorted_distinct(hashes) if shingle_set else np.zeros(0, np.uint64)
     if hashes.size == 0:
-        return PageKeys(b"", exact, count)
+        return PageKeys(b"", exact, count), distinct
     sig = signature(hashes, params.num_perm, signer.mixer, signer.probes)
     bands, rows = settings.bands()
     block = sig[: bands * rows].reshape(bands, rows).astype(np.uint64)
@@ -173,7 +188,54 @@ def page_keys(text: str, settings: NearDupSettings) -> PageKeys:
         keys = keys * _BASE + block[:, row]
     # The exact key is one more 'band': equal folded texts always meet in one bucket.
     keys = np.append(keys, np.uint64(exact & 0xFFFFFFFFFFFFFFFF) ^ _BAND_SALT)
-    return PageKeys(_mix64(keys).astype("<u8").tobytes(), exact, count)
+    return PageKeys(_mix64(keys).astype("<u8").tobytes(), exact, count), distinct
+
+
+def store_shingle_sets(folder: Path, sets: list[np.ndarray], *, name: str) -> list[str]:
+    """Step 1's second output, per shard of pages: their shingle sets in one file of `folder` (the index's
+    SHINGLES_FOLDER), written atomically by the worker that signed them, so the pass reads a set instead of
+    reading the page back and shingling it again on one core. Returns each set's location for its
+    PageKeys. `name` is the same for the same shard, so a task run again writes the same file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    table = np.concatenate(sets).astype("<u8") if sets else np.zeros(0, "<u8")
+    temporary = folder / f"{name}.tmp"
+    table.tofile(temporary)
+    os.replace(temporary, folder / f"{name}.u64")
+    starts = np.cumsum([0] + [item.size for item in sets])
+    return [f"{name}:{start}:{item.size}" for start, item in zip(starts.tolist(), sets, strict=False)]
+
+
+class _StoredShingles:
+    """Reads stored shingle sets through memory maps of their files, the most recently used kept open:
+    a pass reads a set from each shard file many times, one system call for each would cost more than
+    the comparison."""
+
+    def __init__(self, folder: Path, files: int = _MAPPED_FILES) -> None:
+        self.folder, self.files = folder, files
+        self.maps: OrderedDict[str, np.ndarray | None] = OrderedDict()
+
+    def get(self, location: str) -> np.ndarray | None:
+        """A stored set, or None when its file is gone."""
+        name, start, count = location.rsplit(":", 2)
+        table = self._map(name)
+        first, size = int(start), int(count)
+        if table is None or first + size > table.size:
+            return None
+        return np.array(table[first : first + size], dtype=np.uint64)
+
+    def _map(self, name: str) -> np.ndarray | None:
+        if name in self.maps:
+            self.maps.move_to_end(name)
+            return self.maps[name]
+        path = self.folder / f"{name}.u64"
+        try:
+            table: np.ndarray | None = np.memmap(path, dtype="<u8", mode="r") if path.stat().st_size else None
+        except (FileNotFoundError, ValueError):
+            table = None
+        self.maps[name] = table
+        if len(self.maps) > self.files:
+            self.maps.popitem(last=False)
+        return table
 
 
 def _mix64(values: np.ndarray) -> np.ndarray:
@@ -225,6 +287,10 @@ class NearDupIndex:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self._stored = _StoredShingles(folder / SHINGLES_FOLDER)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(dedup_entries)")}
+        if "shingles" not in columns:  # an index from before shingle sets were stored
+            self.db.execute("ALTER TABLE dedup_entries ADD COLUMN shingles TEXT")
         if self._meta("settings") != settings.digest():
             self.reset()
 
@@ -236,6 +302,8 @@ class NearDupIndex:
         """Start the index afresh (its settings changed): every page is signed again from its text. The
         decisions stay until the next pass replaces them, so outputs can be restored."""
         shutil.rmtree(self.folder / "bands", ignore_errors=True)
+        self._stored = _StoredShingles(self.folder / SHINGLES_FOLDER)
+        shutil.rmtree(self.folder / SHINGLES_FOLDER, ignore_errors=True)
         with self.db:
             self.db.execute("BEGIN")
             applied = self._meta("applied")
@@ -267,8 +335,16 @@ class NearDupIndex:
                 continue
             first = live[3] if live is not None else self._first_entry(page)
             cursor = self.db.execute(
-                "INSERT INTO dedup_entries (page, first, chars, exact, live, keys) VALUES (?, ?, ?, ?, 1, ?)",
-                (page, first if first is not None else -1, keys.chars, keys.exact, keys.keys or None),
+                "INSERT INTO dedup_entries (page, first, chars, exact, live, keys, shingles) "
+                "VALUES (?, ?, ?, ?, 1, ?, ?)",
+                (
+                    page,
+                    first if first is not None else -1,
+                    keys.chars,
+                    keys.exact,
+                    keys.keys or None,
+                    keys.shingles or None,
+                ),
             )
             if first is None:
                 self.db.execute("UPDATE dedup_entries SET first = entry WHERE entry = ?", (cursor.lastrowid,))
@@ -307,7 +383,17 @@ class NearDupIndex:
         report.candidates, report.verified = verifier.compared, verifier.accepted
         self._set_meta("grouped", str(max(top, grouped)))
         self.decide(keep, verifier.shingles, report)
+        self.drop_shingle_sets()
         return report
+
+    def drop_shingle_sets(self) -> None:
+        """The pass is done: the shingle sets the workers stored for it go (later passes read old pages
+        back from their text, as they are few among the pairs of a night's new pages)."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("UPDATE dedup_entries SET shingles = NULL WHERE shingles IS NOT NULL")
+        self._stored = _StoredShingles(self.folder / SHINGLES_FOLDER)
+        shutil.rmtree(self.folder / SHINGLES_FOLDER, ignore_errors=True)
 
     def export(self) -> None:
         """Step 2: append new entries' keys to the partition shards, chunk by chunk."""
@@ -527,6 +613,18 @@ class NearDupIndex:
         row = self.db.execute("SELECT page FROM dedup_entries WHERE entry = ?", (entry,)).fetchone()
         return row[0] if row else None
 
+    def shingle_set(self, entry: int, text_of: TextOf) -> np.ndarray | None:
+        """An entry's shingle set: as a worker stored it, else from its page's text (None: no text)."""
+        row = self.db.execute("SELECT page, shingles FROM dedup_entries WHERE entry = ?", (entry,)).fetchone()
+        if row is None:
+            return None
+        if row[1]:
+            stored = self._stored.get(row[1])
+            if stored is not None:
+                return stored
+        text = text_of(row[0])
+        return shingle_hashes(text, self.settings.params) if text is not None else None
+
     def duplicates(self) -> Iterator[Duplicate]:
         """The decisions in force: every page that is a duplicate, with the page kept for it."""
         for page, kept, similarity, rule in self.db.execute(
@@ -610,9 +708,7 @@ class _ShingleCache:
         if entry in self.cache:
             self.cache.move_to_end(entry)
             return self.cache[entry]
-        page = self.index.page_of(entry)
-        text = self.text_of(page) if page is not None else None
-        value = shingle_hashes(text, self.index.settings.params) if text is not None else None
+        value = self.index.shingle_set(entry, self.text_of)
         self.cache[entry] = value
         self.bytes += value.nbytes if value is not None else 0
         while self.bytes > self.budget and len(self.cache) > 1:

@@ -36,7 +36,14 @@ from typing import Any
 from cleanpipe import __version__
 from cleanpipe.config import Config
 from cleanpipe.corpus.minhash import MinHashParams
-from cleanpipe.corpus.neardup import KEEP_POLICIES, Duplicate, NearDupIndex, NearDupSettings, page_keys
+from cleanpipe.corpus.neardup import (
+    KEEP_POLICIES,
+    SHINGLES_FOLDER,
+    Duplicate,
+    NearDupIndex,
+    NearDupSettings,
+    page_keys,
+)
 from cleanpipe.executors.base import EXECUTORS, Executor, make_executor
 from cleanpipe.executors.lock import OutputLock
 from cleanpipe.executors.state import FileState, State
@@ -410,6 +417,7 @@ class _Batch:
             self.options.config,
             self.pipeline,
             self.options.settings if self.options.dedup != "off" else None,
+            str((self.index.folder / SHINGLES_FOLDER).resolve()) if self.options.dedup != "off" else "",
         )
         self.shard = []
         return task

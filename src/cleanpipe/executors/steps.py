@@ -9,13 +9,16 @@ again (on another node after a lost one) gives the same outcome and the same fil
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from cleanpipe.config import Config
-from cleanpipe.corpus.neardup import NearDupSettings, PageKeys, page_keys
+from cleanpipe.corpus.neardup import NearDupSettings, PageKeys, signed_page, store_shingle_sets
 from cleanpipe.document import CleanError
 from cleanpipe.io.files import write_atomic
 from cleanpipe.io.records import PageRecord
@@ -29,7 +32,8 @@ class ShardTask:
     """Pages to clean, with what cleaning and writing them needs: (input file, position in it, page,
     input hash) each, the output folder and its temporary folder (absolute paths, as workers may run in
     another folder or on another node), the output format, the config, the pipeline (None: the default
-    one) and the near-duplicate settings (None: the pass is off)."""
+    one), the near-duplicate settings (None: the pass is off) and the folder where the pages' shingle
+    sets are stored for the pass."""
 
     pages: list[tuple[str, int, PageRecord, str]]
     output: str
@@ -38,6 +42,7 @@ class ShardTask:
     config: Config
     pipeline: Pipeline | None
     near_dup: NearDupSettings | None
+    shingles: str = ""
 
 
 @dataclass
@@ -60,10 +65,12 @@ class PageOutcome:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     keys: PageKeys | None = None
+    shingle_set: np.ndarray | None = None  # for the writer; None once stored
 
 
 def clean_shard(task: ShardTask) -> list[PageOutcome]:
-    """The task of a batch run: every page of the shard cleaned, then written."""
+    """The task of a batch run: every page of the shard cleaned, then written, and the shard's shingle
+    sets stored for the near-duplicate pass."""
     pipeline = task.pipeline or Pipeline()
     outcomes = []
     for file, pos, record, input_hash in task.pages:
@@ -71,6 +78,7 @@ def clean_shard(task: ShardTask) -> list[PageOutcome]:
         if task.format == "md":
             write_page(outcome, task)
         outcomes.append(outcome)
+    write_shingle_sets(outcomes, task)
     return outcomes
 
 
@@ -106,7 +114,10 @@ def clean_page(
         )
     outcome.output = str(record.output)
     if task.near_dup is not None:
-        outcome.keys = page_keys(split_front_matter(result.markdown)[1], task.near_dup)
+        outcome.keys, shingle_set = signed_page(
+            split_front_matter(result.markdown)[1], task.near_dup, shingle_set=bool(task.shingles)
+        )
+        outcome.shingle_set = shingle_set if task.shingles else None
     lines = []
     for removal in result.removals:
         outcome.removals[removal.stage] += 1
@@ -134,6 +145,20 @@ def write_page(outcome: PageOutcome, task: ShardTask) -> None:
         return
     write_atomic(target, outcome.markdown, temporary_folder=Path(task.temporary))
     outcome.markdown = None
+
+
+def write_shingle_sets(outcomes: list[PageOutcome], task: ShardTask) -> None:
+    """The writer of the shard's shingle sets: one file for the shard, named from its pages, so a task
+    run again writes the same file; each page's keys say where its set is."""
+    signed = [outcome for outcome in outcomes if outcome.keys is not None and outcome.shingle_set is not None]
+    if not signed or not task.shingles:
+        return
+    sets = [outcome.shingle_set for outcome in signed if outcome.shingle_set is not None]
+    name = hashlib.sha256("\0".join(f"{o.file}\0{o.pos}\0{o.input_hash}" for o in signed).encode()).hexdigest()
+    places = store_shingle_sets(Path(task.shingles), sets, name=name[:32])
+    for outcome, place in zip(signed, places, strict=True):
+        assert outcome.keys is not None
+        outcome.keys, outcome.shingle_set = replace(outcome.keys, shingles=place), None
 
 
 def _same_file(target: Path, source: str) -> bool:
