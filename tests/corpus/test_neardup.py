@@ -220,7 +220,7 @@ def test_stored_shingle_sets_are_used_for_verifying_and_give_the_same_decisions(
     places = store_shingle_sets(folder, [signed[page][1] for page in pages[:2]], name="first")
     places += store_shingle_sets(folder, [signed[page][1] for page in pages[2:]], name="second")
     (folder / "second.u64").unlink()  # gone: those pages are read back from their text
-    stored.add((page, replace(signed[page][0], shingles=place)) for page, place in zip(pages, places))
+    stored.add((page, replace(signed[page][0], shingles=place)) for page, place in zip(pages, places, strict=True))
     asked: list[str] = []
     stored.run_pass(lambda page: asked.append(page) or texts[page])
     assert "respaced" in asked and not {"article", "cut"} & set(asked)
