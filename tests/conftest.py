@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -21,6 +22,17 @@ def clean_pages(source_prefix: str = "") -> list[str]:
     """Texts of real pages that need no cleaning (tests/fixtures/boilerplate_clean_pages.jsonl)."""
     records = [json.loads(line) for line in fixture_text("boilerplate_clean_pages.jsonl").splitlines() if line]
     return [record["text"] for record in records if record["source"].startswith(source_prefix)]
+
+
+def output_snapshot(folder: Path) -> dict[str, str]:
+    """Every output file of a run's folder with its hash, leaving out run.json (timings) and the state
+    folder: two runs that should agree byte for byte have equal snapshots."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and relative.parts[0] != ".cleanpipe" and path.name != "run.json":
+            found[str(relative)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ output lock, failures quarantined, run.json, formats and per-site config."""
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import signal
@@ -14,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SEED_PAGE, fixture_text
+from conftest import SEED_PAGE, fixture_text, output_snapshot
 from typer.testing import CliRunner
 
 from cleanpipe.cli import app
@@ -37,25 +36,15 @@ def _pages(folder: Path, count: int) -> Path:
     return folder
 
 
-def _snapshot(folder: Path) -> dict[str, str]:
-    """Every output file's hash, leaving out run.json (timings) and the state folder."""
-    found = {}
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if path.is_file() and relative.parts[0] != ".cleanpipe" and path.name != "run.json":
-            found[str(relative)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return found
-
-
 def test_second_run_skips_unchanged_pages_and_redoes_changed_ones(tmp_path: Path) -> None:
     pages = _pages(tmp_path / "raw", 12)
     out = tmp_path / "out"
     first = run_batch(BatchOptions((pages,), out))
     assert (first.written, first.skipped, first.failed) == (12, 0, 0)
-    before = _snapshot(out)
+    before = output_snapshot(out)
     second = run_batch(BatchOptions((pages,), out))
     assert (second.written, second.skipped) == (0, 12)
-    assert _snapshot(out) == before
+    assert output_snapshot(out) == before
     (pages / "page0003.txt").write_text("改过的标题\n改过以后的正文，内容完全不同了。\n", encoding="utf-8")
     third = run_batch(BatchOptions((pages,), out))
     assert (third.written, third.skipped) == (1, 11)
@@ -81,7 +70,7 @@ def test_two_workers_write_the_same_bytes_as_one(tmp_path: Path) -> None:
     one, two = tmp_path / "one", tmp_path / "two"
     run_batch(BatchOptions((pages,), one, workers=1))
     run_batch(BatchOptions((pages,), two, workers=2, shard_size=3))
-    assert _snapshot(one) == _snapshot(two)
+    assert output_snapshot(one) == output_snapshot(two)
     jsonl_one, jsonl_two = tmp_path / "j1", tmp_path / "j2"
     run_batch(BatchOptions((pages,), jsonl_one, workers=1, format="jsonl"))
     run_batch(BatchOptions((pages,), jsonl_two, workers=2, format="jsonl", shard_size=5))
@@ -107,7 +96,7 @@ def test_killed_run_resumes_to_the_same_outputs_with_no_temporary_files(tmp_path
     assert 120 <= written_before_kill < 300, "the run should have been killed midway"
     resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
-    assert _snapshot(out) == _snapshot(reference)
+    assert output_snapshot(out) == output_snapshot(reference)
     assert not [path for path in out.rglob("*") if path.name.endswith(".tmp")]
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["pages"]["skipped"] >= 1 and run["pages"]["written"] + run["pages"]["skipped"] == 300
@@ -322,8 +311,8 @@ def test_clashing_ids_across_inputs_stay_stable_when_files_are_skipped(tmp_path:
         (folder / "a.txt").write_text(f"标题{word}\n正文{word}，写得比较长一些的一段话。\n", encoding="utf-8")
     out = tmp_path / "out"
     run_batch(BatchOptions((one, two), out))
-    before = _snapshot(out)
+    before = output_snapshot(out)
     assert len([name for name in before if name.endswith(".md")]) == 2
     again = run_batch(BatchOptions((one, two), out))
     assert (again.skipped, again.written) == (2, 0)
-    assert _snapshot(out) == before
+    assert output_snapshot(out) == before

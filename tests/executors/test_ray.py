@@ -8,7 +8,6 @@ page with a few lines varied each, so the near-duplicate pass has clusters to fi
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import ray
-from conftest import FIXTURES, SEED_PAGE, fixture_text
+from conftest import FIXTURES, SEED_PAGE, fixture_text, output_snapshot
 from ray.cluster_utils import Cluster
 
 from cleanpipe.executors.batch import BatchOptions, run_batch
@@ -55,7 +54,7 @@ def local_outputs(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     out = tmp_path_factory.mktemp("local")
     summary = run_batch(BatchOptions((corpus,), out, workers=2))
     assert summary.failed == 0 and summary.duplicates["duplicates"] > 100
-    return _snapshot(out)
+    return output_snapshot(out)
 
 
 @pytest.fixture(scope="module")
@@ -67,16 +66,6 @@ def cluster() -> Iterator[Cluster]:
     started.wait_for_nodes()
     yield started
     started.shutdown()
-
-
-def _snapshot(folder: Path) -> dict[str, str]:
-    """Every output file's hash, leaving out run.json (timings) and the state folder."""
-    found = {}
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if path.is_file() and relative.parts[0] != ".cleanpipe" and path.name != "run.json":
-            found[str(relative)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return found
 
 
 def _command(corpus: Path, out: Path, address: str) -> list[str]:
@@ -121,7 +110,7 @@ def test_a_ray_run_equals_the_local_run(
     assert not ray.is_initialized()  # the executor that connected is the one that disconnects
     assert summary.failed == 0
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["executor"] == "ray"
-    assert _snapshot(out) == local_outputs
+    assert output_snapshot(out) == local_outputs
 
 
 def test_the_command_on_a_cluster_that_loses_a_worker_node_midway(
@@ -138,7 +127,7 @@ def test_the_command_on_a_cluster_that_loses_a_worker_node_midway(
     assert written < REPOSTS, "the node should have been removed midway"
     _, errors = process.communicate(timeout=300)
     assert process.returncode == 0, errors
-    assert _snapshot(out) == local_outputs
+    assert output_snapshot(out) == local_outputs
 
 
 def test_a_driver_killed_midway_resumes_without_redoing_finished_shards(
@@ -157,7 +146,7 @@ def test_a_driver_killed_midway_resumes_without_redoing_finished_shards(
     assert 32 <= committed < REPOSTS, "the driver should have been killed midway"
     resumed = subprocess.run(command, capture_output=True, text=True, timeout=300, env=_environment())
     assert resumed.returncode == 0, resumed.stderr
-    assert _snapshot(out) == local_outputs
+    assert output_snapshot(out) == local_outputs
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["pages"]["skipped"] >= committed and run["pages"]["failed"] == 0
     assert not [path for path in out.rglob("*") if path.name.endswith(".tmp")]
@@ -183,7 +172,7 @@ def test_the_ray_deploy_examples_hold_together() -> None:
     slurm = (DEPLOY / "slurm.sbatch").read_text(encoding="utf-8")
     assert subprocess.run(["bash", "-n", str(DEPLOY / "slurm.sbatch")]).returncode == 0
     known = CliRunner().invoke(app, ["run", "--help"], terminal_width=200).output
-    for command in (job["spec"]["entrypoint"], next(line for line in slurm.splitlines() if "cleanpipe\" run" in line)):
+    for command in (job["spec"]["entrypoint"], next(line for line in slurm.splitlines() if 'cleanpipe" run' in line)):
         words = shlex.split(command.replace("\\", ""))
         assert "--executor" in words and words[words.index("--executor") + 1] == "ray"
         assert all(word.split("=")[0] in known for word in words if word.startswith("--")), command
