@@ -30,6 +30,7 @@ import math
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -130,12 +131,9 @@ def learn_profile(
     with tempfile.TemporaryDirectory(prefix="cleanpipe-learn-", dir=work_folder) as folder:
         tally = _Tally(Path(folder) / "counts.sqlite")
         try:
-            if executor is None:
-                with LocalExecutor(workers) as local:
-                    for outcome in _page_keys(pages, config, prefix, local, failures):
-                        tally.add(*outcome)
-            else:
-                for outcome in _page_keys(pages, config, prefix, executor, failures):
+            # An executor of our own is closed after the pass; the caller's stays open.
+            with LocalExecutor(workers) if executor is None else nullcontext(executor) as running:
+                for outcome in _page_keys(pages, config, prefix, running, failures):
                     tally.add(*outcome)
             profile = _profile(tally, config)
         finally:

@@ -53,6 +53,7 @@ from cleanpipe.corpus.minhash import (
     sorted_contains,
     sorted_distinct,
 )
+from cleanpipe.io.files import write_atomic
 
 KEEP_POLICIES = ("first", "longest", "recent")
 # Bumped when what a page's keys are made of changes (shingling, folding, banding): an index of another
@@ -198,11 +199,9 @@ def store_shingle_sets(folder: Path, sets: list[np.ndarray], *, name: str) -> li
     PageKeys. `name` is the same for the same shard, so a task run again writes the same file."""
     folder.mkdir(parents=True, exist_ok=True)
     table = np.concatenate(sets).astype("<u8") if sets else np.zeros(0, "<u8")
-    temporary = folder / f"{name}.tmp"
-    table.tofile(temporary)
-    os.replace(temporary, folder / f"{name}.u64")
-    starts = np.cumsum([0] + [item.size for item in sets])
-    return [f"{name}:{start}:{item.size}" for start, item in zip(starts.tolist(), sets, strict=False)]
+    write_atomic(folder / f"{name}.u64", table.tobytes())
+    starts = np.cumsum([0] + [item.size for item in sets])[:-1]
+    return [f"{name}:{start}:{item.size}" for start, item in zip(starts.tolist(), sets, strict=True)]
 
 
 class _StoredShingles:
@@ -302,8 +301,7 @@ class NearDupIndex:
         """Start the index afresh (its settings changed): every page is signed again from its text. The
         decisions stay until the next pass replaces them, so outputs can be restored."""
         shutil.rmtree(self.folder / "bands", ignore_errors=True)
-        self._stored = _StoredShingles(self.folder / SHINGLES_FOLDER)
-        shutil.rmtree(self.folder / SHINGLES_FOLDER, ignore_errors=True)
+        self._remove_shingle_files()
         with self.db:
             self.db.execute("BEGIN")
             applied = self._meta("applied")
@@ -392,6 +390,10 @@ class NearDupIndex:
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute("UPDATE dedup_entries SET shingles = NULL WHERE shingles IS NOT NULL")
+        self._remove_shingle_files()
+
+    def _remove_shingle_files(self) -> None:
+        """The stored shingle files go, and the maps of them with them."""
         self._stored = _StoredShingles(self.folder / SHINGLES_FOLDER)
         shutil.rmtree(self.folder / SHINGLES_FOLDER, ignore_errors=True)
 

@@ -20,11 +20,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
+from cleanpipe.config import EXECUTOR_NAMES
+
 Task = TypeVar("Task")
 Result = TypeVar("Result")
 Handle = TypeVar("Handle")
 
-EXECUTORS = ("local", "ray")
+EXECUTORS = EXECUTOR_NAMES
 # Tasks in flight per slot of parallelism: enough to keep every worker busy while the caller collects.
 IN_FLIGHT_PER_WORKER = 2
 # How often a wait for a result looks for a stop request (seconds).
@@ -50,9 +52,9 @@ class Executor(ABC, Generic[Handle]):
         """Whether the task has finished (its result is ready, or it failed)."""
 
     @abstractmethod
-    def result(self, handle: Handle, timeout: float) -> Any:
-        """The task's result; TimeoutError when it is not ready within `timeout` seconds. A task that
-        failed raises its error here."""
+    def result(self, handle: Handle, timeout: float | None) -> Any:
+        """The task's result; TimeoutError when it is not ready within `timeout` seconds (None: wait as
+        long as it takes). A task that failed raises its error here."""
 
     def stop(self) -> None:  # noqa: B027 (an executor with nothing running in the background has nothing to stop)
         """End the running tasks at once (the run is being stopped)."""
@@ -91,7 +93,7 @@ class Executor(ABC, Generic[Handle]):
 
     def _wait(self, handle: Handle, check: Callable[[], None] | None) -> Any:
         if check is None:
-            return self.result(handle, timeout=None)  # type: ignore[arg-type]
+            return self.result(handle, timeout=None)
         while True:
             check()
             try:

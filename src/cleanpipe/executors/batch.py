@@ -348,6 +348,12 @@ class _Batch:
         self.unique = Uniquifier() if len(options.inputs) > 1 else None
         self.layout = hashlib.sha256()
         self.processed = 0
+        # Where the tasks write, as absolute paths: workers may run in another folder or on another node.
+        self.where = (
+            str(options.output.resolve()),
+            str(temporary.resolve()),
+            str((index.folder / SHINGLES_FOLDER).resolve()) if options.dedup != "off" else "",
+        )
         self.shard: list[tuple[str, int, PageRecord, str]] = []
         self.seen: list[tuple[int, str, int, str]] = []
         self.files: dict[str, _FileProgress] = {}
@@ -409,15 +415,16 @@ class _Batch:
         self.processed += 1
 
     def _task(self) -> ShardTask:
+        output, temporary, shingles = self.where
         task = ShardTask(
             self.shard,
-            str(self.options.output.resolve()),
-            str(self.temporary.resolve()),
+            output,
+            temporary,
             self.options.format,
             self.options.config,
             self.pipeline,
             self.options.settings if self.options.dedup != "off" else None,
-            str((self.index.folder / SHINGLES_FOLDER).resolve()) if self.options.dedup != "off" else "",
+            shingles,
         )
         self.shard = []
         return task

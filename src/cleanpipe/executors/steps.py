@@ -150,15 +150,13 @@ def write_page(outcome: PageOutcome, task: ShardTask) -> None:
 def write_shingle_sets(outcomes: list[PageOutcome], task: ShardTask) -> None:
     """The writer of the shard's shingle sets: one file for the shard, named from its pages, so a task
     run again writes the same file; each page's keys say where its set is."""
-    signed = [outcome for outcome in outcomes if outcome.keys is not None and outcome.shingle_set is not None]
+    signed = [(o, o.keys, o.shingle_set) for o in outcomes if o.keys is not None and o.shingle_set is not None]
     if not signed or not task.shingles:
         return
-    sets = [outcome.shingle_set for outcome in signed if outcome.shingle_set is not None]
-    name = hashlib.sha256("\0".join(f"{o.file}\0{o.pos}\0{o.input_hash}" for o in signed).encode()).hexdigest()
-    places = store_shingle_sets(Path(task.shingles), sets, name=name[:32])
-    for outcome, place in zip(signed, places, strict=True):
-        assert outcome.keys is not None
-        outcome.keys, outcome.shingle_set = replace(outcome.keys, shingles=place), None
+    name = hashlib.sha256("\0".join(f"{o.file}\0{o.pos}\0{o.input_hash}" for o, _, _ in signed).encode())
+    places = store_shingle_sets(Path(task.shingles), [item for _, _, item in signed], name=name.hexdigest()[:32])
+    for (outcome, keys, _), place in zip(signed, places, strict=True):
+        outcome.keys, outcome.shingle_set = replace(keys, shingles=place), None
 
 
 def _same_file(target: Path, source: str) -> bool:
