@@ -126,18 +126,26 @@ def _state(pid: int) -> str:
         return "Z"
 
 
-def test_sigterm_stops_the_workers_and_the_next_run_resumes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("group", [False, True], ids=["to-the-run", "to-the-process-group"])
+def test_sigterm_stops_the_workers_and_the_next_run_resumes(tmp_path: Path, group: bool) -> None:
+    """SIGTERM sent to the run, or to its whole process group as systemd, `timeout` and Ctrl-C do (the
+    workers get it too): the run stops in order with 143, leaves no worker, and the next run resumes."""
     pages = _pages(tmp_path / "raw", 300)
     out = tmp_path / "out"
     # The pages are variants of one page: with near-duplicates dropped only one would stay in view.
     command = [sys.executable, "-m", "cleanpipe.cli", "run", str(pages), "-o", str(out), "-w", "2", "-q"]
     command += ["--dedup", "off"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=group
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list(out.glob("*.md"))) < 60:
         time.sleep(0.05)
     workers = _children(process.pid)
-    process.terminate()
+    if group:
+        os.killpg(process.pid, signal.SIGTERM)
+    else:
+        process.terminate()
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 128 + signal.SIGTERM
     assert "run stopped by SIGTERM; the next run resumes" in stderr

@@ -2,7 +2,10 @@
 
 Workers are started with spawn (a fresh interpreter, not a copy of a process that may run a progress
 thread) and end with the process that started them, even when it is killed with SIGKILL (Linux's
-PR_SET_PDEATHSIG), so a killed run leaves no worker behind.
+PR_SET_PDEATHSIG), so a killed run leaves no worker behind. They ignore SIGTERM and SIGINT: those reach
+every process of the group at once (systemd, `timeout`, Ctrl-C), and a worker that died of them would
+break the pool before the run could stop in order. The process that started them decides, and stop()
+ends them with SIGKILL.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ class LocalExecutor(Executor["Future[Any]"]):
             raise ValueError("--workers must be at least 1")
         self.workers = workers
         self.pool = (
-            ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_die_with_parent)
+            ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_start_worker)
             if workers > 1
             else None
         )
@@ -58,7 +61,7 @@ class LocalExecutor(Executor["Future[Any]"]):
             raise TimeoutError from error
 
     def stop(self) -> None:
-        """Terminate the workers at once: the run is being stopped, waiting for their tasks would delay it.
+        """Kill the workers at once: the run is being stopped, waiting for their tasks would delay it.
         ProcessPoolExecutor has no public way to do this, so its process table is used."""
         if self.pool is None:
             return
@@ -67,8 +70,19 @@ class LocalExecutor(Executor["Future[Any]"]):
         call_queue = getattr(self.pool, "_call_queue", None)
         if call_queue is not None:
             call_queue.cancel_join_thread()
-        for process in list(getattr(self.pool, "_processes", {}).values()):
-            process.terminate()
+        processes = list(getattr(self.pool, "_processes", {}).values())
+        for process in processes:
+            process.kill()
+        for process in processes:
+            process.join(timeout=5)
+        # A worker killed while writing its result leaves half a message in the result pipe, and the pool's
+        # manager thread waits for the rest for ever, so shutdown never returns. With every worker gone,
+        # closing this process's own copy of the pipe's writing end leaves no writer: the manager reads
+        # end-of-file and winds the pool down.
+        result_queue = getattr(self.pool, "_result_queue", None)
+        writer = getattr(result_queue, "_writer", None)
+        if writer is not None and not any(process.is_alive() for process in processes):
+            writer.close()
 
     def close(self) -> None:
         if self.pool is not None:
@@ -76,8 +90,11 @@ class LocalExecutor(Executor["Future[Any]"]):
             self.pool = None
 
 
-def _die_with_parent() -> None:
-    """A worker ends when the run does, even if the run is killed with SIGKILL (Linux's PR_SET_PDEATHSIG)."""
+def _start_worker() -> None:
+    """A worker leaves SIGTERM and SIGINT to the process that started it, and ends when that process does,
+    even if it is killed with SIGKILL (Linux's PR_SET_PDEATHSIG)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
