@@ -13,6 +13,7 @@ import pytest
 from conftest import FIXTURES, SEED_PAGE, fixture_text
 
 from cleanpipe.corpus import neardup
+from cleanpipe.corpus import pairs as steps
 from cleanpipe.corpus.minhash import MinHashParams, near_duplicate_clusters
 from cleanpipe.corpus.neardup import NearDupIndex, NearDupSettings, page_keys
 
@@ -155,7 +156,7 @@ def test_changed_settings_start_the_index_afresh(tmp_path: Path) -> None:
 
 
 def test_compacted_shards_give_the_same_clusters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(neardup, "_COMPACT_AFTER", 2)
+    monkeypatch.setattr(steps, "COMPACT_AFTER", 2)
     monkeypatch.setattr(neardup, "_EXPORT_CHUNK", 1)  # one shard file per page and partition
     texts = {"article": ARTICLE, "seed": SEED, "repost": _cut_last(ARTICLE), "copy": _respaced(SEED)}
     index = _index(tmp_path)

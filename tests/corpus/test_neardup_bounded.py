@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from test_neardup import ARTICLE, OTHERS, SEED, _cut_last, _decisions, _pass, _respaced
 
 from cleanpipe.corpus import neardup
+from cleanpipe.corpus import pairs as steps
 from cleanpipe.corpus.minhash import find_root
 from cleanpipe.corpus.neardup import NearDupIndex, NearDupSettings, PageKeys
 
@@ -42,8 +43,8 @@ def test_partitions_grouped_key_range_by_range_give_the_same_clusters(
 ) -> None:
     whole, _ = _two_passes(tmp_path / "whole")
     assert whole["repost"] == ("article", "near-duplicate") and whole["copy"] == ("seed", "exact-duplicate")
-    monkeypatch.setattr(neardup, "_GROUP_ROWS", 2)  # every partition split into several key ranges
-    monkeypatch.setattr(neardup, "_COMPACT_AFTER", 2)
+    monkeypatch.setattr(steps, "GROUP_ROWS", 2)  # every partition split into several key ranges
+    monkeypatch.setattr(steps, "COMPACT_AFTER", 2)
     monkeypatch.setattr(neardup, "_EXPORT_CHUNK", 1)
     ranged = tmp_path / "ranged"
     assert _two_passes(ranged)[0] == whole
@@ -72,7 +73,7 @@ def test_a_compaction_killed_before_removing_old_files_counts_their_rows_once(
 @given(st.lists(st.tuples(st.integers(1, 60), st.integers(1, 60)), max_size=40), st.integers(1, 5))
 @settings(max_examples=60, deadline=None)
 def test_the_sparse_union_find_joins_what_a_full_one_joins(pairs: list[tuple[int, int]], batches: int) -> None:
-    joins = neardup._Joins()
+    joins = steps.Joins()
     full = list(range(61))
     size = max(1, len(pairs) // batches)
     for start in range(0, len(pairs), size):  # entries arrive in batches, as partitions bring them
@@ -99,7 +100,7 @@ def test_live_bits_say_which_entries_are_live(live: set[int], asked: list[int]) 
     bits = np.zeros(top // 8 + 1, dtype=np.uint8)
     for entry in live:
         bits[entry >> 3] |= 1 << (entry & 7)
-    found = neardup._is_live(bits, np.array(asked, dtype=np.uint64))
+    found = steps.is_live(bits, np.array(asked, dtype=np.uint64))
     assert found.tolist() == [entry in live for entry in asked]
 
 
@@ -139,7 +140,7 @@ def test_the_shingle_cache_stays_within_its_bytes(tmp_path: Path) -> None:
     pages = list(TEXTS)
     index.add((page, neardup.page_keys(TEXTS[page], index.settings)) for page in pages)
     budget = 3 * neardup.shingle_hashes(ARTICLE, index.settings.params).nbytes
-    cache = neardup._ShingleCache(index, TEXTS.get, budget)
+    cache = steps.ShingleCache(lambda entry: index.shingle_set(entry, TEXTS.get), budget)
     for entry in list(range(1, len(pages) + 1)) * 2:
         shingles = cache.get(entry)
         assert shingles is not None

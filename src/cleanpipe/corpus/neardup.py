@@ -1,41 +1,44 @@
 """Near-duplicate documents across a corpus and across runs, with the index on disk.
 
-The pass is a chain of steps over files, each of which a distributed executor could run as tasks:
+The pass is a chain of steps with files in between; steps 1, 3 and 4 are tasks on the run's executor
+(worker processes, or nodes of a Ray cluster):
 
-1. sign (map, per page): the clean text's band keys (one per LSH band of its MinHash signature, plus one
-   exact key of its folded letters), stored with the page's entry in SQLite, atomically with the page;
+1. sign (map, per page, in the worker that cleaned it): the clean text's band keys (one per LSH band of
+   its MinHash signature, plus one exact key of its folded letters), stored with the page's entry in
+   SQLite, atomically with the page; its shingle set is stored in a file of its shard for the pass;
 2. export (shuffle): new entries' keys are appended to shard files sorted by key, one folder per
    partition of the key space (`bands/pNNN/<first entry>.npy`); a partition with many files is compacted
    into one file per key range (`c<last entry>-<range>.npy`, live entries only);
-3. group (reduce, per partition and key range): the rows of one key range are read alone (at most about
-   _GROUP_ROWS of them), sorted by key, and every bucket holding a new entry yields candidate pairs (a new
-   entry and earlier ones of its bucket);
-4. verify (map, per pair): a candidate counts only when the exact Jaccard similarity of the two pages'
-   shingles reaches the threshold; verified pairs are kept as edges in SQLite;
+3. group (task per group of partitions, pairs.find_pairs): the rows of one key range are read alone (at
+   most about pairs.GROUP_ROWS of them), sorted by key, and every bucket holding a new entry yields
+   candidate pairs (a new entry and earlier ones of its bucket), routed by the new entry to a file per route;
+4. verify (task per route, pairs.verify_pairs): a candidate counts only when the exact Jaccard similarity
+   of the two pages' shingles reaches the threshold; a route hands back what only the whole pass can
+   decide, which the cluster step checks; verified pairs are kept as edges in SQLite;
 5. cluster: the live entries joined by edges are labelled with their cluster in SQLite (label
    propagation); one page per cluster is kept by the policy (first seen, longest or most recent), the
-   others are its duplicates.
+   others are its duplicates. The clusters are the same whatever the executor and number of routes.
 
 An entry is one version of one page's clean text: a page cleaned again with a different text gets a new
 entry and its old one stops being live, so its old keys and edges no longer count. Entries are numbered in
 the order pages are added, which is input order run after run: 'first seen' is the page's first entry.
-Memory holds one key range's rows and pairs, a union-find over the pages met in candidate pairs, a
-shingle cache bounded in bytes and one cluster at a time, never the corpus or a value per page of it
-(liveness is one bit per entry): texts are read back through a callback when a pair is verified.
+Memory holds one key range's rows, one route's pairs, a union-find over the pages met in verified pairs,
+a shingle cache bounded in bytes and one cluster at a time, never the corpus or a value per page of it
+(liveness is one bit per entry): a page whose shingle set was not stored by this run is read back
+through a callback when a pair is verified.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import sqlite3
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -50,34 +53,44 @@ from cleanpipe.corpus.minhash import (
     optimal_bands,
     shingle_hashes,
     signature,
-    sorted_contains,
     sorted_distinct,
 )
+from cleanpipe.corpus.pairs import (
+    KEY_ROW,
+    Joins,
+    PairsTask,
+    ShingleCache,
+    StoredShingles,
+    VerifyTask,
+    apart,
+    end_pass,
+    find_pairs,
+    handed_back,
+    joined,
+    partition_folder,
+    save_atomic,
+    start_pass,
+    verify_pairs,
+)
 from cleanpipe.io.files import write_atomic
+
+if TYPE_CHECKING:
+    from cleanpipe.executors.base import Executor
 
 KEEP_POLICIES = ("first", "longest", "recent")
 # Bumped when what a page's keys are made of changes (shingling, folding, banding): an index of another
 # format is started afresh.
 INDEX_FORMAT = 3
-_KEY_ROW = np.dtype([("key", "<u8"), ("entry", "<u8")])
 # Entries exported to the shards per chunk: bounds the memory of the export step.
 _EXPORT_CHUNK = 10_000
-# A partition with more shard files from exports than this is compacted (live entries only).
-_COMPACT_AFTER = 16
-# Rows of a partition grouped at a time (16 bytes each): a larger partition is grouped key range by range.
-_GROUP_ROWS = 1 << 14
-# How many earlier entries of a bucket a new entry is verified against: a bucket of many copies then costs
-# linear time, and union-find links the copies through those checks.
-_BUCKET_COMPARE = 8
+# Routes of verify tasks per worker, and at most this many new entries per route (a route's pairs are
+# held at once by its task).
+_ROUTES_PER_WORKER = 2
+_ROUTE_ENTRIES = 1 << 16
 # Decisions written to SQLite this many at a time.
 _DECISION_BATCH = 10_000
-# Bytes of shingle sets kept in memory while verifying pairs (pairs are sorted, so neighbours share pages):
-# a bound in bytes, not pages, as a long page's set is a hundred times a short one's.
-_SHINGLE_CACHE_BYTES = 8 << 20
 # Under the index's folder: shingle sets stored by the workers for the pass of the run that signed them.
 SHINGLES_FOLDER = "shingles"
-# Stored shingle files kept mapped while a pass reads them.
-_MAPPED_FILES = 256
 _BAND_SALT = np.uint64(0x9E3779B97F4A7C15)
 _BASE = np.uint64(0x100000001B3)
 
@@ -204,39 +217,6 @@ def store_shingle_sets(folder: Path, sets: list[np.ndarray], *, name: str) -> li
     return [f"{name}:{start}:{item.size}" for start, item in zip(starts.tolist(), sets, strict=True)]
 
 
-class _StoredShingles:
-    """Reads stored shingle sets through memory maps of their files, the most recently used kept open:
-    a pass reads a set from each shard file many times, one system call for each would cost more than
-    the comparison."""
-
-    def __init__(self, folder: Path, files: int = _MAPPED_FILES) -> None:
-        self.folder, self.files = folder, files
-        self.maps: OrderedDict[str, np.ndarray | None] = OrderedDict()
-
-    def get(self, location: str) -> np.ndarray | None:
-        """A stored set, or None when its file is gone."""
-        name, start, count = location.rsplit(":", 2)
-        table = self._map(name)
-        first, size = int(start), int(count)
-        if table is None or first + size > table.size:
-            return None
-        return np.array(table[first : first + size], dtype=np.uint64)
-
-    def _map(self, name: str) -> np.ndarray | None:
-        if name in self.maps:
-            self.maps.move_to_end(name)
-            return self.maps[name]
-        path = self.folder / f"{name}.u64"
-        try:
-            table: np.ndarray | None = np.memmap(path, dtype="<u8", mode="r") if path.stat().st_size else None
-        except (FileNotFoundError, ValueError):
-            table = None
-        self.maps[name] = table
-        if len(self.maps) > self.files:
-            self.maps.popitem(last=False)
-        return table
-
-
 def _mix64(values: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser: spreads keys evenly over the partitions."""
     values = values ^ (values >> np.uint64(30))
@@ -286,7 +266,7 @@ class NearDupIndex:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
-        self._stored = _StoredShingles(folder / SHINGLES_FOLDER)
+        self._stored = StoredShingles(folder / SHINGLES_FOLDER)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(dedup_entries)")}
         if "shingles" not in columns:  # an index from before shingle sets were stored
             self.db.execute("ALTER TABLE dedup_entries ADD COLUMN shingles TEXT")
@@ -361,12 +341,21 @@ class NearDupIndex:
 
     # -- the pass --------------------------------------------------------------------------------------
 
-    def run_pass(self, text_of: TextOf, keep: str = "first") -> PassReport:
+    def run_pass(
+        self,
+        text_of: TextOf,
+        keep: str = "first",
+        *,
+        executor: Executor[Any] | None = None,
+        check: Callable[[], None] | None = None,
+    ) -> PassReport:
         """Steps 2-5 over the entries added since the last pass; decisions replace the previous ones.
 
-        Key ranges of the partitions are grouped and their candidates verified one at a time, so memory
-        holds one range's rows and pairs, the union-find of the pages met in pairs, and a bounded shingle
-        cache: nothing per page of the index but one bit."""
+        Steps 3 and 4 are tasks (pairs.find_pairs per group of partitions, pairs.verify_pairs per route) run
+        on `executor` (None: here, one after the other), with files in between; `check` is called while
+        waiting for them (a stop request raises). The cluster step joins what the routes found. Memory
+        holds one key range's rows, one route's pairs, the union-find of the pages met in verified pairs
+        and a bounded shingle cache: nothing per page of the index but one bit."""
         if keep not in KEEP_POLICIES:
             raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)}, not {keep!r}")
         report = PassReport()
@@ -374,15 +363,82 @@ class NearDupIndex:
         self.export()
         live, top = self._live_bits()
         report.new_entries = self._count_live_after(grouped)
-        verifier = _Verifier(self, _ShingleCache(self, text_of))
-        for part in range(self.settings.partitions):
-            for pairs in self.candidates(part, grouped, live, top):
-                verifier.check(pairs)
-        report.candidates, report.verified = verifier.compared, verifier.accepted
+        start_pass(self.folder, live, self._stored_locations(), self._stored_count())
+        workers = executor.parallelism if executor is not None else 1
+        routes = max(_ROUTES_PER_WORKER * workers if workers > 1 else 1, -(-report.new_entries // _ROUTE_ENTRIES))
+        parts = self.settings.partitions
+        groups = min(parts, _ROUTES_PER_WORKER * workers)
+        where = str(self.folder.resolve())
+        tasks = [
+            PairsTask(where, tuple(range(parts * n // groups, parts * (n + 1) // groups)), grouped, top, routes)
+            for n in range(groups)
+        ]
+        for _ in _map(executor, find_pairs, tasks, check):
+            pass
+        shingles = str((self.folder / SHINGLES_FOLDER).resolve())
+        threshold = self.settings.threshold
+        edges: list[tuple[int, int, float]] = []
+        checks = [VerifyTask(where, route, threshold, shingles) for route in range(routes)]
+        for verified in _map(executor, verify_pairs, checks, check):
+            edges += verified.edges
+            report.candidates += verified.compared
+        cache = ShingleCache(lambda entry: self.shingle_set(entry, text_of))
+        edges += self._check_handed_back(joined(edges), routes, cache, report)
+        for start in range(0, len(edges), _DECISION_BATCH):
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO dedup_edges (a, b, similarity) VALUES (?, ?, ?)",
+                    edges[start : start + _DECISION_BATCH],
+                )
+        report.verified = len(edges)
         self._set_meta("grouped", str(max(top, grouped)))
-        self.decide(keep, verifier.shingles, report)
+        self.decide(keep, cache, report)
+        end_pass(self.folder)
         self.drop_shingle_sets()
         return report
+
+    def _check_handed_back(
+        self, joins: Joins, routes: int, cache: ShingleCache, report: PassReport
+    ) -> list[tuple[int, int, float]]:
+        """The cluster step's checks: the pairs the routes handed back whose pages the edges do not join
+        (a page with no stored shingle set is read back from its text), route by route."""
+        threshold = self.settings.threshold
+        edges = []
+        for route in range(routes):
+            pairs = apart(joins, handed_back(self.folder, route))
+            if pairs.size == 0:
+                continue
+            ends = np.concatenate([pairs >> np.uint64(32), pairs & np.uint64(0xFFFFFFFF)]).astype(np.uint32)
+            later_places, earlier_places = np.split(joins.positions(ends), 2)
+            parent = joins.parent
+            for pair, later_at, earlier_at in zip(
+                pairs.tolist(), later_places.tolist(), earlier_places.tolist(), strict=True
+            ):
+                if find_root(parent, earlier_at) == find_root(parent, later_at):
+                    continue
+                first, second = cache.get(pair & 0xFFFFFFFF), cache.get(pair >> 32)
+                if first is None or second is None:
+                    continue
+                report.candidates += 1
+                score = jaccard(first, second)
+                if score >= threshold:
+                    edges.append((pair & 0xFFFFFFFF, pair >> 32, round(score, 4)))
+                    parent[find_root(parent, later_at)] = find_root(parent, earlier_at)
+        return edges
+
+    def _stored_count(self) -> int:
+        return int(
+            self.db.execute("SELECT COUNT(*) FROM dedup_entries WHERE shingles IS NOT NULL AND live = 1").fetchone()[0]
+        )
+
+    def _stored_locations(self) -> Iterator[list[tuple[int, str]]]:
+        """Where the workers stored this run's shingle sets: (entry, location) by entry, in batches."""
+        cursor = self.db.execute(
+            "SELECT entry, shingles FROM dedup_entries WHERE shingles IS NOT NULL AND live = 1 ORDER BY entry"
+        )
+        while rows := cursor.fetchmany(_DECISION_BATCH):
+            yield rows
 
     def drop_shingle_sets(self) -> None:
         """The pass is done: the shingle sets the workers stored for it go (later passes read old pages
@@ -394,7 +450,7 @@ class NearDupIndex:
 
     def _remove_shingle_files(self) -> None:
         """The stored shingle files go, and the maps of them with them."""
-        self._stored = _StoredShingles(self.folder / SHINGLES_FOLDER)
+        self._stored = StoredShingles(self.folder / SHINGLES_FOLDER)
         shutil.rmtree(self.folder / SHINGLES_FOLDER, ignore_errors=True)
 
     def export(self) -> None:
@@ -416,20 +472,17 @@ class NearDupIndex:
                 chosen = part_of == part
                 if not chosen.any():
                     continue
-                table = np.zeros(int(np.count_nonzero(chosen)), dtype=_KEY_ROW)
+                table = np.zeros(int(np.count_nonzero(chosen)), dtype=KEY_ROW)
                 table["key"], table["entry"] = keys[chosen], entries[chosen]
                 table = table[np.argsort(table["key"], kind="stable")]  # sorted: a key range is read alone
-                self._part_folder(part).mkdir(parents=True, exist_ok=True)
-                _save_atomic(self._part_folder(part) / name, table)
+                partition_folder(self.folder, part).mkdir(parents=True, exist_ok=True)
+                save_atomic(partition_folder(self.folder, part) / name, table)
             # A kill before this line exports the chunk again under the same name: the shards stay right.
             with self.db:
                 self.db.execute("BEGIN")
                 self.db.execute(
                     "UPDATE dedup_entries SET keys = NULL WHERE entry BETWEEN ? AND ?", (rows[0][0], rows[-1][0])
                 )
-
-    def _part_folder(self, part: int) -> Path:
-        return self.folder / "bands" / f"p{part:03d}"
 
     def _live_bits(self) -> tuple[np.ndarray, int]:
         """Which entries are live, one bit each (an eighth of a byte per entry), and the last entry."""
@@ -446,37 +499,7 @@ class NearDupIndex:
             self.db.execute("SELECT COUNT(*) FROM dedup_entries WHERE live = 1 AND entry > ?", (grouped,)).fetchone()[0]
         )
 
-    def candidates(self, part: int, grouped: int, live: np.ndarray, top: int) -> Iterator[np.ndarray]:
-        """Step 3, one partition: pairs (later << 32 | earlier) of live entries sharing a bucket, where
-        the later one is new since the last pass (`live`: one bit per entry), sorted and distinct, one key
-        range at a time: a range holds at most about _GROUP_ROWS rows, so memory does not grow with the
-        partition. Compacts the partition (live rows only, one sorted file per range) when it has many
-        files from exports; `top` names the compacted files."""
-        folder = self._part_folder(part)
-        files = sorted(folder.glob("*.npy")) if folder.is_dir() else []
-        if not files:
-            return
-        shards = {path: _shard(path) for path in files}
-        ranges = max(1, -(-sum(rows for _, rows in shards.values()) // _GROUP_ROWS))
-        compact = sum(not path.name.startswith("c") for path in files) > _COMPACT_AFTER
-        written = set()
-        for number in range(ranges):
-            low, high = number * 2**64 // ranges, (number + 1) * 2**64 // ranges
-            table = np.concatenate([_read_range(path, *shards[path], low, high) for path in files])
-            table = table[_is_live(live, table["entry"])]
-            table = table[np.lexsort((table["entry"], table["key"]))]  # far faster than a structured sort
-            # A compaction killed halfway leaves rows in two files: they count once.
-            table = table[np.r_[True, table[1:] != table[:-1]]] if table.size else table
-            if compact:
-                name = folder / f"c{top:012d}-{number:04d}.npy"
-                _save_atomic(name, table)
-                written.add(name)
-            yield _bucket_pairs(table["key"], table["entry"], grouped)
-        for path in files:
-            if compact and path not in written:
-                path.unlink()
-
-    def decide(self, keep: str, shingles: _ShingleCache, report: PassReport) -> None:
+    def decide(self, keep: str, shingles: ShingleCache, report: PassReport) -> None:
         """Step 5: clusters of live entries joined by edges, the page kept in each, and the decisions.
         Clusters are labelled in SQLite and read back one at a time; decisions are streamed into SQLite:
         memory holds one cluster, whatever the number of pages and edges."""
@@ -562,7 +585,7 @@ class NearDupIndex:
             yield members
 
     def _cluster_decisions(
-        self, members: list[int], keep: str, shingles: _ShingleCache
+        self, members: list[int], keep: str, shingles: ShingleCache
     ) -> list[tuple[str, int, str, int, float, str]]:
         info = {entry: (page, first, chars, exact) for entry, page, first, chars, exact in self._entries(members)}
         kept = _kept(info, keep)
@@ -621,7 +644,7 @@ class NearDupIndex:
         if row is None:
             return None
         if row[1]:
-            stored = self._stored.get(row[1])
+            stored = self._stored.get_at(row[1])
             if stored is not None:
                 return stored
         text = text_of(row[0])
@@ -697,114 +720,7 @@ class NearDupIndex:
         self.db.execute("INSERT OR REPLACE INTO dedup_meta (key, value) VALUES (?, ?)", (key, value))
 
 
-class _ShingleCache:
-    """Shingle sets of entries, read back through the text callback, the most recently used kept up to
-    a number of bytes."""
-
-    def __init__(self, index: NearDupIndex, text_of: TextOf, budget: int = _SHINGLE_CACHE_BYTES) -> None:
-        self.index, self.text_of, self.budget = index, text_of, budget
-        self.cache: OrderedDict[int, np.ndarray | None] = OrderedDict()
-        self.bytes = 0
-
-    def get(self, entry: int) -> np.ndarray | None:
-        if entry in self.cache:
-            self.cache.move_to_end(entry)
-            return self.cache[entry]
-        value = self.index.shingle_set(entry, self.text_of)
-        self.cache[entry] = value
-        self.bytes += value.nbytes if value is not None else 0
-        while self.bytes > self.budget and len(self.cache) > 1:
-            _, dropped = self.cache.popitem(last=False)
-            self.bytes -= dropped.nbytes if dropped is not None else 0
-        return value
-
-
-class _Verifier:
-    """Step 4 across the partitions of one pass: candidate pairs checked by their exact Jaccard
-    similarity, the verified ones stored as edges.
-
-    A pair whose pages are already joined (through pairs verified before it, in this partition or an
-    earlier one) is not checked: it could not change the clusters; in a cluster of many copies that saves
-    almost every check, and a pair met again in another band's partition costs nothing. A pair that failed
-    is remembered, so it is not checked again in another partition."""
-
-    def __init__(self, index: NearDupIndex, shingles: _ShingleCache) -> None:
-        self.index, self.shingles = index, shingles
-        self.joins = _Joins()
-        self.rejected = np.zeros(0, np.uint64)  # sorted
-        self.compared = self.accepted = 0
-
-    def check(self, pairs: np.ndarray) -> None:
-        """One key range's pairs (sorted by their later entry, so each page is read back once while the
-        earlier pages of its buckets stay in the cache)."""
-        if self.rejected.size and pairs.size:
-            pairs = pairs[~sorted_contains(self.rejected, pairs)]
-        if pairs.size == 0:
-            return
-        ends = np.concatenate([pairs >> np.uint64(32), pairs & np.uint64(0xFFFFFFFF)]).astype(np.uint32)
-        later, earlier = np.split(self.joins.positions(ends), 2)  # one call: positions move as entries are added
-        parent, threshold = self.joins.parent, self.index.settings.threshold
-        edges, rejected = [], []
-        for pair, later_at, earlier_at in zip(pairs.tolist(), later.tolist(), earlier.tolist(), strict=True):
-            if find_root(parent, earlier_at) == find_root(parent, later_at):
-                continue
-            first, second = self.shingles.get(pair & 0xFFFFFFFF), self.shingles.get(pair >> 32)
-            if first is None or second is None:
-                continue
-            self.compared += 1
-            score = jaccard(first, second)
-            if score >= threshold:
-                edges.append((pair & 0xFFFFFFFF, pair >> 32, round(score, 4)))
-                parent[find_root(parent, later_at)] = find_root(parent, earlier_at)
-            else:
-                rejected.append(pair)
-        if rejected:
-            self.rejected = sorted_distinct(np.concatenate([self.rejected, np.array(rejected, dtype=np.uint64)]))
-        db = self.index.db
-        for start in range(0, len(edges), _DECISION_BATCH):
-            with db:
-                db.execute("BEGIN")
-                db.executemany(
-                    "INSERT OR REPLACE INTO dedup_edges (a, b, similarity) VALUES (?, ?, ?)",
-                    edges[start : start + _DECISION_BATCH],
-                )
-        self.accepted += len(edges)
-
-
-class _Joins:
-    """Union-find over the entries met in candidate pairs, not over every entry of the index: their
-    sorted ids and each one's parent (a position in the ids). Grows as partitions bring new entries."""
-
-    def __init__(self) -> None:
-        self.ids = np.zeros(0, np.uint32)
-        self.parent = np.zeros(0, np.int32)
-
-    def positions(self, entries: np.ndarray) -> np.ndarray:
-        """The positions of `entries` (added when new), in their order."""
-        wanted = sorted_distinct(entries)
-        missing = wanted[~sorted_contains(self.ids, wanted)] if self.ids.size else wanted
-        if missing.size:
-            # Both are sorted: each old id moves up by the new ids below it, and the other way round.
-            old_to = np.arange(self.ids.size, dtype=np.int64) + np.searchsorted(missing, self.ids)
-            new_to = np.arange(missing.size, dtype=np.int64) + np.searchsorted(self.ids, missing)
-            ids = np.empty(self.ids.size + missing.size, dtype=np.uint32)
-            parent = np.empty(ids.size, dtype=np.int32)
-            ids[old_to], ids[new_to] = self.ids, missing
-            parent[old_to], parent[new_to] = old_to[self.parent], new_to
-            self.ids, self.parent = ids, parent
-        return np.searchsorted(self.ids, entries)
-
-
-def _is_live(bits: np.ndarray, entries: np.ndarray) -> np.ndarray:
-    """Which of `entries` have their bit set in `bits`."""
-    entries = entries.astype(np.int64)
-    inside = entries < bits.size * 8
-    found = np.zeros(entries.size, dtype=bool)
-    found[inside] = ((bits[entries[inside] >> 3] >> (entries[inside] & 7).astype(np.uint8)) & 1) == 1
-    return found
-
-
-def _similarity(shingles: _ShingleCache, entry: int, kept: int) -> float:
+def _similarity(shingles: ShingleCache, entry: int, kept: int) -> float:
     first, second = shingles.get(entry), shingles.get(kept)
     return round(jaccard(first, second), 4) if first is not None and second is not None else 0.0
 
@@ -819,50 +735,14 @@ def _kept(info: dict[int, tuple[str, int, int, int]], keep: str) -> int:
     return min(info, key=lambda entry: (info[entry][1], entry))
 
 
-def _bucket_pairs(keys: np.ndarray, entries: np.ndarray, grouped: int) -> np.ndarray:
-    """Pairs (later << 32 | earlier) of entries sharing a key (rows sorted by key, then entry), where the
-    later one is above `grouped`; each is paired with the first _BUCKET_COMPARE entries of its bucket."""
-    if keys.size < 2:
-        return np.zeros(0, np.uint64)
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    sizes = np.diff(np.r_[starts, keys.size])
-    pairs: list[int] = []
-    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
-        members = entries[start : start + size].tolist()
-        if members[-1] <= grouped:
-            continue  # no new entry: its pairs were verified by an earlier pass
-        for position in range(1, size):
-            later = members[position]
-            if later <= grouped:
-                continue
-            for earlier in members[: min(position, _BUCKET_COMPARE)]:
-                if earlier != later:
-                    pairs.append(later << 32 | earlier)
-    return sorted_distinct(np.array(pairs, dtype=np.uint64))
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
-def _shard(path: Path) -> tuple[int, int]:
-    """Where a shard file's rows start, and how many there are, from its header."""
-    with path.open("rb") as stream:
-        version = np.lib.format.read_magic(stream)
-        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        shape, _, dtype = read(stream)
-        if dtype != _KEY_ROW or len(shape) != 1:
-            raise ValueError(f"{path} is not a near-duplicate shard file")
-        return stream.tell(), int(shape[0])
-
-
-def _read_range(path: Path, start: int, rows: int, low: int, high: int) -> np.ndarray:
-    """The rows of a shard file (sorted by key) whose key is in [low, high)."""
-    table = np.fromfile(path, dtype=_KEY_ROW, count=rows, offset=start)
-    keys = table["key"]
-    first = int(np.searchsorted(keys, np.uint64(low))) if low else 0
-    last = int(np.searchsorted(keys, np.uint64(high))) if high < 2**64 else keys.size
-    return table if (first, last) == (0, keys.size) else table[first:last].copy()
-
-
-def _save_atomic(path: Path, table: np.ndarray) -> None:
-    temporary = path.with_suffix(".tmp")
-    with temporary.open("wb") as stream:
-        np.save(stream, table)
-    os.replace(temporary, path)
+def _map(
+    executor: Executor[Any] | None, step: Callable[[_T], _R], tasks: list[_T], check: Callable[[], None] | None
+) -> Iterator[_R]:
+    """`step` over `tasks` on the executor, or here one after the other when there is none."""
+    if executor is None:
+        return map(step, tasks)
+    return executor.map_ordered(step, tasks, check=check)

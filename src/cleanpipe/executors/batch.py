@@ -294,7 +294,7 @@ def _run_locked(
         raise
     batch.finish()
     stop.check()
-    unapplied = _near_duplicates(options, state, index, run, summary, emit)
+    unapplied = _near_duplicates(options, state, index, run, summary, emit, executor, stop)
     layout = batch.layout.hexdigest()
     if (
         batch.processed
@@ -656,10 +656,18 @@ def _md_places(output: Path, name: str) -> tuple[Path, Path]:
 
 
 def _near_duplicates(
-    options: BatchOptions, state: State, index: NearDupIndex, run: int, summary: RunSummary, emit: Event
+    options: BatchOptions,
+    state: State,
+    index: NearDupIndex,
+    run: int,
+    summary: RunSummary,
+    emit: Event,
+    executor: Executor[Any],
+    stop: _Stop,
 ) -> set[str]:
-    """The corpus pass after cleaning: near-duplicates among this run's pages and every earlier run's,
-    applied to the Markdown outputs, listed in duplicates.jsonl. Returns the pages whose treatment changed
+    """The corpus pass after cleaning: near-duplicates among this run's pages and every earlier run's
+    (its pair-finding and verifying steps on the run's executor), applied to the Markdown outputs, listed
+    in duplicates.jsonl. Returns the pages whose treatment changed
     since the outputs last showed it (the caller rewrites the audit and corpus files, then marks it done)."""
     started = time.perf_counter()
     text_of = _CleanText(options, state)
@@ -669,7 +677,7 @@ def _near_duplicates(
         # Pages cleaned while the pass was off, or before its settings changed, are signed from their text.
         unsigned = list(index.unsigned(state.this_run_ids(run)))
         index.add((page, page_keys(text, options.settings)) for page in unsigned if (text := text_of(page)) is not None)
-        report = index.run_pass(text_of, options.keep)
+        report = index.run_pass(text_of, options.keep, executor=executor, check=stop.check)
     unapplied = index.unapplied(options.dedup)
     if options.format == "md":
         _apply_to_markdown(options, state, index, set(unapplied))

@@ -1,0 +1,90 @@
+"""The near-duplicate pass as steps on an executor (pairs found per group of partitions, verified per
+route, joined in the cluster step): the clusters are those of one serial pass whatever the number of
+routes, including a page that joins two clusters, and the files in between are gone afterwards. The
+executor is a real pool of two worker processes (four routes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from test_neardup import ARTICLE, OTHERS, SEED, _cut_last, _respaced
+
+from cleanpipe.corpus.minhash import jaccard, shingle_hashes
+from cleanpipe.corpus.neardup import SHINGLES_FOLDER, NearDupIndex, NearDupSettings, signed_page, store_shingle_sets
+from cleanpipe.corpus.pairs import PASS_FOLDER
+from cleanpipe.executors.local import LocalExecutor
+
+SETTINGS = NearDupSettings()
+PARAGRAPHS = [part for part in ARTICLE.split("\n") if part.strip()]
+# Three versions of the article: the first and last share too little to be near-duplicates, the middle
+# one is a near-duplicate of both, so all three are one cluster.
+BRIDGE = {
+    "head": "\n".join(PARAGRAPHS[:-8]),
+    "tail": "\n".join(PARAGRAPHS[8:]),
+    "middle": "\n".join(PARAGRAPHS[4:-4]),
+}
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[LocalExecutor]:
+    with LocalExecutor(2) as executor:
+        yield executor
+
+
+def _stored_pass(
+    folder: Path, texts: dict[str, str], pages: list[str], executor: LocalExecutor | None, text_only: set[str]
+) -> NearDupIndex:
+    """A pass over `pages` as a run makes it: shingle sets stored by the workers, except for the pages of
+    `text_only`, which are read back from their text."""
+    index = NearDupIndex(folder, SETTINGS)
+    signed = {page: signed_page(texts[page], SETTINGS) for page in pages}
+    places = store_shingle_sets(folder / SHINGLES_FOLDER, [signed[page][1] for page in pages], name="shard")
+    index.add(
+        (page, replace(signed[page][0], shingles="" if page in text_only else place))
+        for page, place in zip(pages, places, strict=True)
+    )
+    index.run_pass(texts.get, executor=executor)
+    return index
+
+
+def test_a_page_near_two_pages_that_are_not_near_each_other_joins_them(tmp_path: Path, pool: LocalExecutor) -> None:
+    sets = {page: shingle_hashes(text, SETTINGS.params) for page, text in BRIDGE.items()}
+    assert jaccard(sets["head"], sets["tail"]) < SETTINGS.threshold
+    assert jaccard(sets["head"], sets["middle"]) >= SETTINGS.threshold <= jaccard(sets["tail"], sets["middle"])
+    # The middle page comes last: its route verifies it against the head, and hands its pair with the tail
+    # back, as only the cluster step knows the tail is in no cluster yet.
+    index = _stored_pass(tmp_path / "index", BRIDGE, ["head", "tail", "middle"], pool, set())
+    assert {item.page: item.kept for item in index.duplicates()} == {"tail": "head", "middle": "head"}
+
+
+def test_the_clusters_do_not_depend_on_the_executor_or_where_the_sets_come_from(
+    tmp_path: Path, pool: LocalExecutor
+) -> None:
+    texts = {"article": ARTICLE, "cut": _cut_last(ARTICLE), "respaced": _respaced(ARTICLE), "seed": SEED}
+    texts |= {"seed-cut": _cut_last(SEED), "seed-wide": _respaced(SEED)}
+    texts |= {f"other{n}": text for n, text in enumerate(OTHERS)}
+    texts |= BRIDGE
+    pages = list(texts)
+    serial = _stored_pass(tmp_path / "serial", texts, pages, None, set(pages))  # every set from its text
+    expected = list(serial.clusters())
+    assert [(cluster["kept"], len(cluster["dropped"])) for cluster in expected] == [("article", 5), ("seed", 2)]  # type: ignore[arg-type]
+    for name, text_only in (("stored", set()), ("mixed", set(pages[::2]))):
+        index = _stored_pass(tmp_path / name, texts, pages, pool, text_only)
+        assert list(index.clusters()) == expected, name
+        assert not (index.folder / PASS_FOLDER).exists()
+
+
+def test_an_incremental_pass_on_the_pool_matches_one_in_this_process(tmp_path: Path, pool: LocalExecutor) -> None:
+    texts = {"article": ARTICLE, "seed": SEED, **{f"other{n}": text for n, text in enumerate(OTHERS)}}
+    later = {"cut": _cut_last(ARTICLE), "seed-wide": _respaced(SEED), **BRIDGE}
+    found = []
+    for executor in (None, pool):
+        folder = tmp_path / ("pool" if executor else "here")
+        _stored_pass(folder, texts, list(texts), executor, set()).close()
+        index = _stored_pass(folder, texts | later, list(later), executor, set())
+        found.append(list(index.clusters()))
+    assert found[0] == found[1]
+    assert {item["kept"] for item in found[0]} == {"article", "seed"}
