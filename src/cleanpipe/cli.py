@@ -18,7 +18,7 @@ from cleanpipe import __version__
 from cleanpipe.config import Config, ConfigError, find_config
 from cleanpipe.corpus.learn import Profile, apply_profile, learn_profile, read_profile
 from cleanpipe.document import CleanError
-from cleanpipe.executors.base import ExecutorError, make_executor
+from cleanpipe.executors.base import Executor, ExecutorError, make_executor
 from cleanpipe.executors.batch import (
     AUDIT_FILE,
     DUPLICATES_FILE,
@@ -158,11 +158,12 @@ def run(
         _fail_usage(str(error))
     log = _Log(log_format, quiet, progress=not quiet and log_format == "text" and sys.stderr.isatty())
     try:
-        with log:
-            options, learned = _learn_first(options, learn_first, profile_file is not None, log)
+        # One executor for the learn pass and the run: a Ray cluster is connected to (or started) once.
+        with log, make_executor(options.executor, workers=options.workers, address=options.ray_address) as running:
+            options, learned = _learn_first(options, learn_first, profile_file is not None, log, running)
             if log.progress is not None:
                 log.start(_count_pages(options))
-            summary = run_batch(options, on_event=log.event)
+            summary = run_batch(options, on_event=log.event, executor=running)
             if learned is not None:  # once the run is done, so a run refused by the lock leaves no profile
                 learned.write(options.output / LEARNED_FILE)
     except (InputError, ExecutorError) as error:
@@ -207,7 +208,7 @@ def _with_profile(config: Config, profile_file: Path | None, learn_first: bool |
 
 
 def _learn_first(
-    options: BatchOptions, learn_first: bool | None, has_profile: bool, log: _Log
+    options: BatchOptions, learn_first: bool | None, has_profile: bool, log: _Log, executor: Executor[Any]
 ) -> tuple[BatchOptions, Profile | None]:
     """Learn the sites' boilerplate from the run's own inputs when --learn, or `learn = true` in the config
     without a --profile, asks for it; the options then carry it."""
@@ -217,8 +218,7 @@ def _learn_first(
     from cleanpipe.io.readers import iter_pages
 
     pages = iter_pages(list(options.inputs), read_options(options))
-    with make_executor(options.executor, workers=options.workers, address=options.ray_address) as executor:
-        profile = learn_profile(pages, options.config, executor=executor).profile
+    profile = learn_profile(pages, options.config, executor=executor).profile
     if not log.quiet:
         log.message("info", f"{_learned_summary(profile)}; profile: {options.output / LEARNED_FILE}")
     return replace(options, config=apply_profile(options.config, profile)), profile
@@ -242,6 +242,12 @@ def learn(
         None, "--config", "-c", help="A config file (learn_min_pages, learn_min_share, learn_max_chars; [input])."
     ),
     workers: int = typer.Option(0, "--workers", "-w", help="Worker processes. Default (0): all cores."),
+    executor: str | None = typer.Option(
+        None, "--executor", help="local or ray, as for `cleanpipe run`. Default: `executor` in the config, else local."
+    ),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", help="The Ray cluster, as for `cleanpipe run`. Default: `ray_address` in the config."
+    ),
 ) -> None:
     """Learn each site's boilerplate from many of its pages and write it as a profile for `run --profile`.
 
@@ -259,9 +265,11 @@ def learn(
     try:
         config = _load_config(config_file)
         pages = iter_pages(list(inputs or ["data/raw"]), ReadOptions(**dict(config.input), exclude=None))
-        report = learn_profile(pages, config, workers=workers or os.cpu_count() or 1)
+        name, address = executor or config.executor, ray_address or config.ray_address or None
+        with make_executor(name, workers=workers or os.cpu_count() or 1, address=address) as running:
+            report = learn_profile(pages, config, executor=running)
         report.profile.write(output)
-    except (ConfigError, InputError) as error:
+    except (ConfigError, InputError, ExecutorError) as error:
         _fail_usage(str(error))
     except OSError as error:
         _fail_usage(f"{output}: cannot write the profile: {error.strerror or error}")

@@ -1,7 +1,8 @@
 """`cleanpipe run --executor ray` on a real Ray cluster: two raylets on this machine (ray.cluster_utils.Cluster),
 no mocks. The Ray run gives the local run's outputs byte for byte (Markdown, duplicates.jsonl, removed.jsonl),
 also when a worker node is removed midway, and a driver killed with SIGKILL resumes to the same outputs
-without cleaning finished shards again.
+without cleaning finished shards again. The near-duplicate pass's steps and `cleanpipe learn` run on the
+cluster too.
 
 The corpus mixes the sample pages (text and HTML), JSONL dumps from tests/fixtures, and 240 reposts of the seed
 page with a few lines varied each, so the near-duplicate pass has clusters to find."""
@@ -150,6 +151,22 @@ def test_a_driver_killed_midway_resumes_without_redoing_finished_shards(
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["pages"]["skipped"] >= committed and run["pages"]["failed"] == 0
     assert not [path for path in out.rglob("*") if path.name.endswith(".tmp")]
+
+
+def test_learn_on_the_cluster_writes_the_local_profile(corpus: Path, cluster: Cluster, tmp_path: Path) -> None:
+    learn = [sys.executable, "-m", "cleanpipe.cli", "learn", str(corpus)]
+    local = subprocess.run([*learn, "-o", str(tmp_path / "local.json"), "-w", "2"], capture_output=True, text=True)
+    assert local.returncode == 0, local.stderr
+    on_ray = [*learn, "-o", str(tmp_path / "ray.json"), "--executor", "ray", "--ray-address", cluster.address]
+    remote = subprocess.run(on_ray, capture_output=True, text=True, timeout=300, env=_environment())
+    assert remote.returncode == 0, remote.stderr
+    profile = (tmp_path / "ray.json").read_text(encoding="utf-8")
+    assert profile == (tmp_path / "local.json").read_text(encoding="utf-8")
+    assert any(site["lines"] for site in json.loads(profile)["sites"].values())
+    # The options reach the Ray executor: a cluster where nothing answers is a usage error naming it.
+    nowhere = [*learn, "-o", str(tmp_path / "no.json"), "--executor", "ray", "--ray-address", "127.0.0.1:9"]
+    refused = subprocess.run(nowhere, capture_output=True, text=True, timeout=60, env=_environment())
+    assert refused.returncode == 2 and "127.0.0.1:9" in refused.stderr, refused.stderr
 
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "ray"
