@@ -51,6 +51,7 @@ from cleanpipe.executors.steps import PageOutcome, ShardTask, clean_shard
 from cleanpipe.io.files import write_atomic
 from cleanpipe.io.readers import InputFile, ReadOptions, Uniquifier, iter_files, read_file
 from cleanpipe.io.records import PageRecord, ReadFailure
+from cleanpipe.io.remote import is_url
 from cleanpipe.io.writers import CORPUS_FILES, FORMATS, write_jsonl, write_parquet
 from cleanpipe.pipeline import Pipeline
 from cleanpipe.stages.render import set_front_matter_fields, split_front_matter
@@ -115,6 +116,11 @@ class BatchOptions:
             raise ValueError(f"--executor must be one of {', '.join(EXECUTORS)}, not {self.executor!r}")
         if self.workers < 1:
             raise ValueError("--workers must be at least 1")
+        if is_url(self.output):
+            raise ValueError(
+                f"--output {self.output}: the output is a folder on a local or shared file system (inputs may be "
+                "URLs, outputs not yet)"
+            )
 
     @property
     def settings(self) -> NearDupSettings:

@@ -45,6 +45,7 @@ from cleanpipe.io.naming import (
     with_hash,
 )
 from cleanpipe.io.records import PageRecord, ReadFailure
+from cleanpipe.io.remote import UrlPath, check_url, is_url, url_files
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -92,7 +93,7 @@ class InputFile:
     record's id). Folder walks and patterns only give files of a known type; a file named explicitly may be
     of any type, and an unknown one is a failure."""
 
-    path: Path
+    path: Path | UrlPath  # a UrlPath for an input given as a URL (s3://, file://, ...)
     relative: PurePosixPath
     keep_suffix: bool = False  # another page file of its folder has the same stem
 
@@ -164,6 +165,9 @@ def file_kind(name: str) -> tuple[str | None, str | None]:
 
 def _check_exists(item: str | Path) -> str | Path:
     text = str(item)
+    if is_url(text):
+        check_url(text, globbing=bool(GLOB_CHARACTERS & set(text)))
+        return item
     if Path(text).exists():
         return item
     if GLOB_CHARACTERS & set(text):
@@ -174,6 +178,9 @@ def _check_exists(item: str | Path) -> str | Path:
 
 
 def _files_of(item: str | Path, options: ReadOptions) -> Iterator[InputFile]:
+    if is_url(item):
+        yield from _url_files_of(str(item))
+        return
     path = Path(item)
     excluded = options.exclude.resolve() if options.exclude else None
     if path.exists():  # a literal path wins over a pattern: a file may be named 'a[1].txt'
@@ -192,6 +199,23 @@ def _files_of(item: str | Path, options: ReadOptions) -> Iterator[InputFile]:
             yield from _walk(found, base, skip)
         elif file_kind(found.name)[0] is not None:  # a pattern is like a folder: other files are skipped
             yield InputFile(found, PurePosixPath(found.relative_to(base).as_posix()))
+
+
+def _url_files_of(url: str) -> Iterator[InputFile]:
+    """The files under a URL, as a local input of the same shape gives them (the output folder is local,
+    so there is none to skip)."""
+    files, named = url_files(url, globbing=bool(GLOB_CHARACTERS & set(url)))
+    if named:
+        yield InputFile(files[0][0], files[0][1])
+        return
+    pages: dict[PurePosixPath, list[str]] = {}
+    for path, relative in files:
+        if file_kind(path.name)[0] == "page":
+            pages.setdefault(relative.parent, []).append(path.name)
+    stems = {folder: _shared_stems(names) for folder, names in pages.items()}
+    for path, relative in files:
+        if file_kind(path.name)[0] is not None:
+            yield InputFile(path, relative, keep_suffix=_stem(path.name) in stems.get(relative.parent, set()))
 
 
 def _excluded_within(excluded: Path | None, root: Path) -> Path | None:
@@ -288,7 +312,7 @@ def _page_file(file: InputFile, compression: str | None = None) -> PageRecord | 
 
 
 @contextmanager
-def _open_container(path: Path, compression: str | None) -> Iterator[IO[bytes]]:
+def _open_container(path: Path | UrlPath, compression: str | None) -> Iterator[IO[bytes]]:
     """The file's decompressed bytes as a stream. A compression suffix decides; without one the first
     bytes do, so a gzipped file named '.jsonl' still reads. A decompression error ends the stream as if
     the file ended there and is kept for `stream_error`, so every byte decoded before it is still read."""
