@@ -125,7 +125,7 @@ def render(runs: list[Run], pages: int, command: str) -> str:
     two = next((run for run in runs if run.nodes == "2 nodes, 1 CPU each"), None)
     if one and two:
         lines += ["", f"Pages/s per added node: {one.rate:.1f} with one node, {two.rate:.1f} with two "
-                  f"({two.rate / one.rate:.2f}x; the near-duplicate pass runs on the driver, one core)."]
+                  f"({two.rate / one.rate:.2f}x)."]
     lines += ["", f"Command: `{command}`", "", "Machine:", ""]
     lines += [f"- {name}: {value}" for name, value in machine_info("", PACKAGES)]
     return "\n".join(lines) + "\n"
