@@ -56,6 +56,7 @@ from cleanpipe.corpus.minhash import (
     sorted_distinct,
 )
 from cleanpipe.corpus.pairs import (
+    EDGE_ROW,
     KEY_ROW,
     Joins,
     PairsTask,
@@ -377,30 +378,34 @@ class NearDupIndex:
             pass
         shingles = str((self.folder / SHINGLES_FOLDER).resolve())
         threshold = self.settings.threshold
-        edges: list[tuple[int, int, float]] = []
         checks = [VerifyTask(where, route, threshold, shingles) for route in range(routes)]
+        edges: list[np.ndarray] = []
         for verified in _map(executor, verify_pairs, checks, check):
-            edges += verified.edges
+            self._insert_edges(verified.edges)
+            edges.append(verified.edges)
             report.candidates += verified.compared
+        found = np.concatenate(edges) if edges else np.zeros(0, EDGE_ROW)
         cache = ShingleCache(lambda entry: self.shingle_set(entry, text_of))
-        edges += self._check_handed_back(joined(edges), routes, cache, report)
-        for start in range(0, len(edges), _DECISION_BATCH):
-            with self.db:
-                self.db.execute("BEGIN")
-                self.db.executemany(
-                    "INSERT OR REPLACE INTO dedup_edges (a, b, similarity) VALUES (?, ?, ?)",
-                    edges[start : start + _DECISION_BATCH],
-                )
-        report.verified = len(edges)
+        more = self._check_handed_back(joined(found["a"], found["b"]), routes, cache, report)
+        self._insert_edges(more)
+        report.verified = found.size + more.size
         self._set_meta("grouped", str(max(top, grouped)))
         self.decide(keep, cache, report)
         end_pass(self.folder)
         self.drop_shingle_sets()
         return report
 
-    def _check_handed_back(
-        self, joins: Joins, routes: int, cache: ShingleCache, report: PassReport
-    ) -> list[tuple[int, int, float]]:
+    def _insert_edges(self, edges: np.ndarray) -> None:
+        for start in range(0, edges.size, _DECISION_BATCH):
+            rows = edges[start : start + _DECISION_BATCH]
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO dedup_edges (a, b, similarity) VALUES (?, ?, ?)",
+                    zip(rows["a"].tolist(), rows["b"].tolist(), rows["similarity"].tolist(), strict=True),
+                )
+
+    def _check_handed_back(self, joins: Joins, routes: int, cache: ShingleCache, report: PassReport) -> np.ndarray:
         """The cluster step's checks: the pairs the routes handed back whose pages the edges do not join
         (a page with no stored shingle set is read back from its text), route by route."""
         threshold = self.settings.threshold
@@ -425,7 +430,7 @@ class NearDupIndex:
                 if score >= threshold:
                     edges.append((pair & 0xFFFFFFFF, pair >> 32, round(score, 4)))
                     parent[find_root(parent, later_at)] = find_root(parent, earlier_at)
-        return edges
+        return np.array(edges, dtype=EDGE_ROW)
 
     def _stored_count(self) -> int:
         return int(

@@ -54,6 +54,8 @@ _LOCATION_ROW = np.dtype([("entry", "<u8"), ("file", "<u4"), ("start", "<u8"), (
 _LOCATIONS_FILE = "locations.npy"
 _LOCATION_NAMES_FILE = "locations.json"
 _LOW = np.uint64(0xFFFFFFFF)
+# A verified pair: 16 bytes, not a Python tuple's hundred, as a corpus of reposts has an edge for most pages.
+EDGE_ROW = np.dtype([("a", "<u4"), ("b", "<u4"), ("similarity", "<f8")])
 
 
 @dataclass(frozen=True)
@@ -80,10 +82,10 @@ class VerifyTask:
 
 @dataclass
 class Verified:
-    """What a route found: edges (earlier, later, similarity), how many pairs it compared, and how many it
-    handed back to the cluster step unchecked (in the route's file of them, see handed_back)."""
+    """What a route found: edges (EDGE_ROW: earlier, later, similarity), how many pairs it compared, and
+    how many it handed back to the cluster step unchecked (in the route's file of them, see handed_back)."""
 
-    edges: list[tuple[int, int, float]]
+    edges: np.ndarray
     compared: int
     handed_back: int
 
@@ -241,7 +243,7 @@ def verify_pairs(task: VerifyTask) -> Verified:
             parent[find_root(parent, later_at)] = find_root(parent, earlier_at)
             linked = later
     save_atomic(folder / f"h{task.route:04d}.npy", np.array(back, dtype=np.uint64))
-    return Verified(edges, compared, len(back))
+    return Verified(np.array(edges, dtype=EDGE_ROW), compared, len(back))
 
 
 def handed_back(index: Path, route: int) -> np.ndarray:
@@ -249,13 +251,12 @@ def handed_back(index: Path, route: int) -> np.ndarray:
     return np.load(pass_folder(index) / f"h{route:04d}.npy")
 
 
-def joined(edges: list[tuple[int, int, float]]) -> Joins:
-    """The cluster step's start: a union-find of the routes' edges."""
+def joined(earlier: np.ndarray, later: np.ndarray) -> Joins:
+    """The cluster step's start: a union-find of the routes' edges (their two ends, as arrays)."""
     joins = Joins()
-    ends = np.array([edge[0] for edge in edges] + [edge[1] for edge in edges], dtype=np.uint32)
-    places = joins.positions(ends).tolist()
+    places = joins.positions(np.concatenate([earlier, later]).astype(np.uint32)).tolist()
     parent = joins.parent
-    for first, second in zip(places[: len(edges)], places[len(edges) :], strict=True):
+    for first, second in zip(places[: earlier.size], places[earlier.size :], strict=True):
         parent[find_root(parent, second)] = find_root(parent, first)
     return joins
 
