@@ -10,7 +10,9 @@ with ray.cluster_utils.Cluster (raylets on this machine) before the timed run, s
 in the figures; connecting the driver to the cluster is.
 
 Rows:
-- local, 1 and 2 worker processes;
+- local, 1 and 2 worker processes: the median of --rounds runs each, alternating (2 workers, then 1), as
+  this machine's speed drifts by tens of percent; the 2-against-1 speed-up is the median of the rounds'
+  ratios;
 - ray on a cluster of one node with 2 CPUs (the same cores as `local -w 2`: the cost of Ray itself);
 - ray on a cluster of 1 node with 1 CPU, then the same cluster with a second 1-CPU node added
   (pages/s per added node).
@@ -28,6 +30,7 @@ import hashlib
 import os
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -105,14 +108,33 @@ def ray_runs(corpus: Path, work: Path, pages: int) -> list[Run]:
     return runs
 
 
-def render(runs: list[Run], pages: int, command: str) -> str:
+def local_rounds(corpus: Path, work: Path, pages: int, rounds: int) -> tuple[list[Run], list[float]]:
+    """The two local rows (median seconds of `rounds` alternating runs) and each round's 2-against-1 ratio."""
+    twos, ones = [], []
+    for _ in range(rounds):
+        twos.append(timed_run("local", "2 worker processes", corpus, work / "local-2", pages, ["--workers", "2"]))
+        ones.append(timed_run("local", "1 worker process", corpus, work / "local-1", pages, ["--workers", "1"]))
+    ratios = [one.seconds / two.seconds for one, two in zip(ones, twos, strict=True)]
+    return [_median_run(twos), _median_run(ones)], ratios
+
+
+def _median_run(runs: list[Run]) -> Run:
+    ordered = sorted(runs, key=lambda run: run.seconds)
+    middle = ordered[len(ordered) // 2]
+    outputs = {run.outputs for run in runs}
+    return Run(middle.label, middle.nodes, statistics.median(run.seconds for run in runs), middle.pages,
+               middle.outputs if len(outputs) == 1 else "differ between rounds")
+
+
+def render(runs: list[Run], pages: int, command: str, ratios: list[float]) -> str:
     reference = next(run for run in runs if run.label == "local" and run.nodes == "2 worker processes")
     lines = [
         "# Ray executor: cleanpipe run --executor ray against --executor local",
         "",
         f"Corpus: bench_batch.py's 10k corpus ({pages:,} pages, two JSONL shards built from the real pages of "
         "shared/seeds and shared/corpus); near-duplicate pass on. Each row is one `cleanpipe run` subprocess "
-        "into a fresh output folder, timed from start to exit; Ray clusters are started before the timer.",
+        "into a fresh output folder, timed from start to exit; Ray clusters are started before the timer. "
+        f"Local rows: median of {len(ratios)} alternating rounds.",
         "",
         "| executor | workers / nodes | seconds | pages/s | × local 2 workers (time) | outputs equal local |",
         "|---|---|---:|---:|---:|---|",
@@ -121,6 +143,8 @@ def render(runs: list[Run], pages: int, command: str) -> str:
         ratio = run.seconds / reference.seconds
         same = "yes" if run.outputs == reference.outputs else "**no**"
         lines.append(f"| {run.label} | {run.nodes} | {run.seconds:.1f} | {run.rate:.1f} | {ratio:.2f} | {same} |")
+    lines += ["", f"2 worker processes against 1: **{statistics.median(ratios):.2f}x** (median of the rounds' ratios: "
+              f"{', '.join(f'{ratio:.2f}' for ratio in ratios)})."]
     one = next((run for run in runs if run.nodes == "1 node, 1 CPU"), None)
     two = next((run for run in runs if run.nodes == "2 nodes, 1 CPU each"), None)
     if one and two:
@@ -137,18 +161,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="where the corpus and outputs go")
     parser.add_argument("--output", type=Path, default=DEFAULT_RESULTS, help="the results file")
     parser.add_argument("--no-write", action="store_true", help="print the results only")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of the local runs (default 3)")
     args = parser.parse_args(argv)
     corpus = build_corpus(args.shared, args.work, regenerate=False)
     work = args.work / "ray"
     work.mkdir(parents=True, exist_ok=True)
     pages = corpus.subset_pages
-    runs = [
-        timed_run("local", "2 worker processes", corpus.subset, work / "local-2", pages, ["--workers", "2"]),
-        timed_run("local", "1 worker process", corpus.subset, work / "local-1", pages, ["--workers", "1"]),
-        *ray_runs(corpus.subset, work, pages),
-    ]
+    local, ratios = local_rounds(corpus.subset, work, pages, args.rounds)
+    runs = [*local, *ray_runs(corpus.subset, work, pages)]
     command = "python3 bench/bench_ray.py " + shlex.join(argv if argv is not None else sys.argv[1:])
-    write_report(render(runs, pages, command.strip()), args.output, args.no_write)
+    write_report(render(runs, pages, command.strip(), ratios), args.output, args.no_write)
     return 0
 
 
