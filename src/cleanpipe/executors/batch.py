@@ -52,6 +52,7 @@ from cleanpipe.io.files import write_atomic
 from cleanpipe.io.readers import InputFile, ReadOptions, Uniquifier, iter_files, read_file
 from cleanpipe.io.records import PageRecord, ReadFailure
 from cleanpipe.io.remote import is_url
+from cleanpipe.io.text import name_text
 from cleanpipe.io.writers import CORPUS_FILES, FORMATS, write_jsonl, write_parquet
 from cleanpipe.pipeline import Pipeline
 from cleanpipe.stages.render import set_front_matter_fields, split_front_matter
@@ -380,6 +381,10 @@ class _Batch:
             self._keep_file(current, ordinal, unchanged)
             return
         progress = self.files[current.path] = _FileProgress(current, ordinal)
+        if file.renamed:
+            self.summary.warnings += 1
+            message = f"file name is not UTF-8; its pages' ids and outputs use {file.relative.as_posix()!r}"
+            self.emit("warning", {"page": file.relative.as_posix(), "source": file.where, "message": message})
         for pos, item in enumerate(read_file(file, self.read_options)):
             if isinstance(item, ReadFailure):
                 progress.failed = True
@@ -477,7 +482,12 @@ def _file_state(file: InputFile, config_hash: str) -> FileState:
         while chunk := stream.read(_DIGEST_CHUNK):
             digest.update(chunk)
     return FileState(
-        str(file.path.resolve()), stat.st_size, stat.st_mtime_ns, digest.hexdigest(), config_hash, __version__
+        name_text(str(file.path.resolve())),
+        stat.st_size,
+        stat.st_mtime_ns,
+        digest.hexdigest(),
+        config_hash,
+        __version__,
     )
 
 

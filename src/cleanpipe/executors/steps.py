@@ -129,7 +129,7 @@ def clean_page(
     outcome.chars_in = len(document.text) if document else 0
     outcome.chars_out = len(result.markdown)
     outcome.timings = result.timings
-    outcome.warnings = result.warnings
+    outcome.warnings = [*record.repairs, *result.warnings]
     return outcome
 
 

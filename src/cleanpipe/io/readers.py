@@ -46,6 +46,7 @@ from cleanpipe.io.naming import (
 )
 from cleanpipe.io.records import PageRecord, ReadFailure
 from cleanpipe.io.remote import UrlPath, check_url, is_url, url_files
+from cleanpipe.io.text import has_surrogates, name_text, relative_text
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -97,6 +98,20 @@ class InputFile:
     relative: PurePosixPath
     keep_suffix: bool = False  # another page file of its folder has the same stem
 
+    def __post_init__(self) -> None:
+        # A name that is not UTF-8 becomes text here, once, for the page's id and output (io/text.py).
+        object.__setattr__(self, "relative", relative_text(self.relative))
+
+    @property
+    def where(self) -> str:
+        """The file's path as text, for messages and the state."""
+        return name_text(str(self.path))
+
+    @property
+    def renamed(self) -> bool:
+        """The file's name is not UTF-8 and was read as text another way (io/text.py)."""
+        return has_surrogates(str(self.path))
+
 
 class TruncatedInput(OSError):
     """A compressed stream that ends in the middle of a frame."""
@@ -130,7 +145,7 @@ def read_file(file: InputFile, options: ReadOptions = ReadOptions()) -> Iterator
     """The pages of one file, by its suffix; ids and outputs are unique within the file."""
     kind, compression = file_kind(file.path.name)
     if kind is None:
-        yield ReadFailure(file.relative.as_posix(), str(file.path), "unknown file type: " + _suffixes_expected())
+        yield ReadFailure(file.relative.as_posix(), file.where, "unknown file type: " + _suffixes_expected())
         return
     if kind == "page":
         yield _page_file(file, compression)
@@ -140,7 +155,7 @@ def read_file(file: InputFile, options: ReadOptions = ReadOptions()) -> Iterator
         with _open_container(file.path, compression) as stream:
             yield from reader(file, stream, options)
     except OSError as error:  # the file cannot be opened or read (permissions, an I/O error)
-        yield ReadFailure(file.relative.as_posix(), str(file.path), f"cannot read: {error}")
+        yield ReadFailure(file.relative.as_posix(), file.where, f"cannot read: {error}")
 
 
 def file_kind(name: str) -> tuple[str | None, str | None]:
@@ -292,16 +307,16 @@ def _page_file(file: InputFile, compression: str | None = None) -> PageRecord | 
                 data = stream.read(MAX_DECOMPRESSED_PAGE + 1)
                 error = stream_error(stream)
             if error is not None:
-                return ReadFailure(identity, str(file.path), _stream_problem(error))
+                return ReadFailure(identity, file.where, _stream_problem(error))
             if len(data) > MAX_DECOMPRESSED_PAGE:
-                return ReadFailure(identity, str(file.path), f"decompresses to over {MAX_DECOMPRESSED_PAGE:,} bytes")
+                return ReadFailure(identity, file.where, f"decompresses to over {MAX_DECOMPRESSED_PAGE:,} bytes")
     except OSError as error:
-        return ReadFailure(identity, str(file.path), f"cannot read: {error}")
+        return ReadFailure(identity, file.where, f"cannot read: {error}")
     # 'a.html.gz' is the page 'a.html': its output is 'a', and it is read as HTML.
     plain = file.relative.with_name(_uncompressed_name(file.relative.name))
     return PageRecord(
         id=identity,
-        source=str(file.path),
+        source=file.where,
         data=data,
         output=page_output(plain, keep_suffix=file.keep_suffix),
         html=PurePosixPath(plain.name).suffix.lower() in HTML_SUFFIXES,
@@ -431,7 +446,7 @@ class _Container:
 
     def failure(self, where: str, problem: str, position: int | None = None) -> ReadFailure:
         identity = full_record_id(self.file.relative, None, position) if position else self.file.relative.as_posix()
-        return ReadFailure(identity, f"{self.file.path} {where}".strip(), problem)
+        return ReadFailure(identity, f"{self.file.where} {where}".strip(), problem)
 
     def unique_key(self, key: str | None, position: int) -> str:
         """The record's key within the container: its own id, else its position; a key seen before in
@@ -464,7 +479,7 @@ class _Container:
             if text is None:
                 key = self.unique_key(f"{parent}.{number}", position)
                 identity = full_record_id(self.file.relative, key, position)
-                yield ReadFailure(identity, f"{self.file.path} {item_where}", _no_text_problem(item, self.options))
+                yield ReadFailure(identity, f"{self.file.where} {item_where}", _no_text_problem(item, self.options))
             else:
                 yield self.page(item, text, f"{parent}.{number}", True, position, item_where)
 
@@ -484,7 +499,7 @@ class _Container:
         date = _field(record, self.options.date_fields)
         return PageRecord(
             id=full_record_id(self.file.relative, key, position),
-            source=f"{self.file.path} {where}",
+            source=f"{self.file.where} {where}",
             data=text,
             output=record_output(self.file.relative, key, url, position, prefer_url=by_url),
             html=html,
@@ -710,7 +725,7 @@ def _warc_page(
     raw_id = record.rec_headers.get_header("WARC-Record-ID")
     key = container.unique_key(raw_id.strip().strip("<>") if raw_id and raw_id.strip("<> ") else None, position)
     identity = full_record_id(container.file.relative, key, position)
-    where = f"{container.file.path} record {position}"
+    where = f"{container.file.where} record {position}"
     try:
         data = _decoded_body(record, body)
     except Exception as error:  # a broken gzip/brotli body or chunking spoils this record only

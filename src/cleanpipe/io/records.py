@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from cleanpipe.io.text import has_surrogates, without_surrogates
+
 
 @dataclass(frozen=True)
 class PageRecord:
@@ -24,6 +26,9 @@ class PageRecord:
     output:  relative output path without suffix, safe (no '..', no absolute path, no empty or dot-only
              parts, no characters a file system rejects), stable across runs and unique within one run.
     html:    True when the page is HTML (an .html/.htm file, an 'html' field, a WARC HTML response).
+    repairs: what was repaired in the record's strings as it was made (lone surrogates from JSON, which
+             no UTF-8 file or database takes, replaced with U+FFFD: io/text.py), for the page's warnings;
+             its text is left to the decode stage, which repairs it the same way and audits it.
     """
 
     id: str
@@ -34,6 +39,48 @@ class PageRecord:
     url: str | None = None
     title: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    repairs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        repaired: list[str] = []
+        # The text itself is repaired by the decode stage, which records it in the page's audit.
+        for name in ("id", "source", "url", "title"):
+            value = getattr(self, name)
+            if isinstance(value, str) and has_surrogates(value):
+                text, count = without_surrogates(value)
+                object.__setattr__(self, name, text)
+                repaired.append(_repair_message(name, count))
+        if has_surrogates(str(self.output)):
+            object.__setattr__(self, "output", PurePosixPath(without_surrogates(str(self.output))[0]))
+        metadata, count = _metadata_without_surrogates(self.metadata)
+        if count:
+            object.__setattr__(self, "metadata", metadata)
+            repaired.append(_repair_message("metadata", count))
+        if repaired:
+            object.__setattr__(self, "repairs", (*self.repairs, *repaired))
+
+
+def _repair_message(name: str, count: int) -> str:
+    return f"{count} lone surrogate code point(s) in the record's {name} (not Unicode text) replaced with U+FFFD"
+
+
+def _metadata_without_surrogates(value: Any) -> tuple[Any, int]:
+    """The metadata with lone surrogates replaced in its strings (keys too), and how many there were."""
+    if isinstance(value, str):
+        return without_surrogates(value)
+    if isinstance(value, Mapping):
+        found, total = {}, 0
+        for key, item in value.items():
+            new_key, key_count = _metadata_without_surrogates(key) if isinstance(key, str) else (key, 0)
+            new_item, item_count = _metadata_without_surrogates(item)
+            found[new_key] = new_item
+            total += key_count + item_count
+        return (found, total) if total else (value, 0)
+    if isinstance(value, list | tuple):
+        items = [_metadata_without_surrogates(item) for item in value]
+        total = sum(count for _, count in items)
+        return (type(value)(item for item, _ in items), total) if total else (value, 0)
+    return value, 0
 
 
 @dataclass(frozen=True)
@@ -44,3 +91,7 @@ class ReadFailure:
     id: str
     source: str
     problem: str
+
+    def __post_init__(self) -> None:
+        for name in ("id", "source", "problem"):
+            object.__setattr__(self, name, without_surrogates(getattr(self, name))[0])

@@ -18,6 +18,7 @@ from charset_normalizer.constant import FREQUENCIES
 
 from cleanpipe.config import Config
 from cleanpipe.document import CleanError, Document
+from cleanpipe.io.text import SURROGATE, without_surrogates
 from cleanpipe.rules.decode import (
     CHINESE_ENCODINGS,
     CHINESE_LANGUAGE,
@@ -51,11 +52,12 @@ def decode(doc: Document, config: Config) -> Document:
     size = len(raw.encode("utf-8", "surrogatepass")) if isinstance(raw, str) else len(raw)
     if size > config.max_page_bytes:
         raise CleanError(
-            doc.source, f"page is {size / 1e6:.1f} MB, over the limit of {config.max_page_bytes / 1e6:.1f} MB "
-            "(max_page_bytes)", NAME
+            doc.source,
+            f"page is {size / 1e6:.1f} MB, over the limit of {config.max_page_bytes / 1e6:.1f} MB (max_page_bytes)",
+            NAME,
         )
     if isinstance(raw, str):
-        text = raw
+        text = _without_surrogates(doc, raw)
     else:
         text = _decode_bytes(doc, raw)
     if not text.strip():
@@ -258,6 +260,23 @@ def _decode_reporting(doc: Document, raw: bytes, encoding: str) -> str:
     if bad:
         _report_undecodable(doc, encoding, text.count("\ufffd"), bad)
     return text
+
+
+def _without_surrogates(doc: Document, text: str) -> str:
+    """A str page with lone surrogates (from a JSON escape such as "\\ud800"; not Unicode text, and no
+    UTF-8 file takes them) has each replaced with U+FFFD, recorded as undecodable bytes are."""
+    repaired, count = without_surrogates(text)
+    if count:
+        found = sorted({f"U+{ord(char):04X}" for char in SURROGATE.findall(text)})
+        doc.warnings.append(f"{count} lone surrogate code point(s), replaced with U+FFFD")
+        doc.record(
+            stage=NAME,
+            rule="lone-surrogates",
+            text=" ".join(found[:20]),
+            reason=f"{count} lone surrogate code point(s), not Unicode text; each replaced with U+FFFD",
+            line=text.count("\n", 0, SURROGATE.search(text).start()) + 1,  # type: ignore[union-attr]
+        )
+    return repaired
 
 
 def _report_undecodable(doc: Document, encoding: str, count: int, bad: list[tuple[bytes, int]]) -> None:
