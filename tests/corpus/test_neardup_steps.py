@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from test_neardup import ARTICLE, OTHERS, SEED, _cut_last, _respaced
 
+from cleanpipe.corpus import pairs as steps
 from cleanpipe.corpus.minhash import jaccard, shingle_hashes
 from cleanpipe.corpus.neardup import SHINGLES_FOLDER, NearDupIndex, NearDupSettings, signed_page, store_shingle_sets
 from cleanpipe.corpus.pairs import PASS_FOLDER
@@ -88,3 +89,14 @@ def test_an_incremental_pass_on_the_pool_matches_one_in_this_process(tmp_path: P
         found.append(list(index.clusters()))
     assert found[0] == found[1]
     assert {item["kept"] for item in found[0]} == {"article", "seed"}
+
+
+def test_routes_checked_a_few_pairs_at_a_time_give_the_same_clusters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = {"article": ARTICLE, "cut": _cut_last(ARTICLE), "seed": SEED, "seed-wide": _respaced(SEED), **BRIDGE}
+    texts |= {f"other{n}": text for n, text in enumerate(OTHERS)}
+    pages = list(texts)
+    whole = list(_stored_pass(tmp_path / "whole", texts, pages, None, set()).clusters())
+    monkeypatch.setattr(steps, "VERIFY_CHUNK", 2)  # a route's pairs, and the cluster step's edges, two at a time
+    assert list(_stored_pass(tmp_path / "chunked", texts, pages, None, set(pages[::3])).clusters()) == whole

@@ -45,6 +45,8 @@ BUCKET_COMPARE = 8
 SHINGLE_CACHE_BYTES = 8 << 20
 # Stored shingle files kept mapped while a pass reads them.
 MAPPED_FILES = 256
+# Pairs a verify_pairs task turns into Python values at a time.
+VERIFY_CHUNK = 1 << 16
 # Pairs a find_pairs task holds before writing them out to the routes' files.
 FLUSH_PAIRS = 1 << 20
 # Under the index's folder: the files one pass's steps pass to each other.
@@ -213,37 +215,46 @@ def bucket_pairs(keys: np.ndarray, entries: np.ndarray, grouped: int) -> np.ndar
 
 
 def verify_pairs(task: VerifyTask) -> Verified:
-    """Step 4 for one route: its pairs, sorted by later entry, checked against the stored shingle sets."""
+    """Step 4 for one route: its pairs, sorted by later entry, checked against the stored shingle sets,
+    VERIFY_CHUNK pairs at a time (as Python values; the route's pairs stay in arrays, 8 bytes each)."""
     folder = pass_folder(Path(task.index))
     files = sorted(folder.glob(f"r{task.route:04d}-*.npy"))
     pairs = sorted_distinct(np.concatenate([np.load(path) for path in files])) if files else np.zeros(0, np.uint64)
     sets = ShingleCache(_Locations(folder, Path(task.shingles)).get)
-    joins = Joins()
-    ends = np.concatenate([pairs >> np.uint64(32), pairs & _LOW]).astype(np.uint32)
-    later_places, earlier_places = np.split(joins.positions(ends), 2)
-    parent = joins.parent
+    # A union-find over the route's pages: their sorted ids, each one's parent a position among them.
+    ids = sorted_distinct(np.concatenate([pairs >> np.uint64(32), pairs & _LOW]).astype(np.uint32))
+    parent = np.arange(ids.size, dtype=np.int32)
     edges: list[tuple[int, int, float]] = []
-    back: list[int] = []
+    back: list[np.ndarray] = []
     compared, linked = 0, -1
-    for pair, later_at, earlier_at in zip(pairs.tolist(), later_places.tolist(), earlier_places.tolist(), strict=True):
-        if find_root(parent, earlier_at) == find_root(parent, later_at):
-            continue
-        later, earlier = pair >> 32, pair & 0xFFFFFFFF
-        if later == linked:  # it has an edge: whether this earlier page is in another cluster is not known here
-            back.append(pair)
-            continue
-        first, second = sets.get(earlier), sets.get(later)
-        if first is None or second is None:  # not stored by this run: the cluster step reads the pages
-            back.append(pair)
-            continue
-        compared += 1
-        score = jaccard(first, second)
-        if score >= task.threshold:
-            edges.append((earlier, later, round(score, 4)))
-            parent[find_root(parent, later_at)] = find_root(parent, earlier_at)
-            linked = later
-    save_atomic(folder / f"h{task.route:04d}.npy", np.array(back, dtype=np.uint64))
-    return Verified(np.array(edges, dtype=EDGE_ROW), compared, len(back))
+    for start in range(0, pairs.size, VERIFY_CHUNK):
+        chunk = pairs[start : start + VERIFY_CHUNK]
+        later_places = np.searchsorted(ids, (chunk >> np.uint64(32)).astype(np.uint32))
+        earlier_places = np.searchsorted(ids, (chunk & _LOW).astype(np.uint32))
+        chunk_back: list[int] = []
+        for pair, later_at, earlier_at in zip(
+            chunk.tolist(), later_places.tolist(), earlier_places.tolist(), strict=True
+        ):
+            if find_root(parent, earlier_at) == find_root(parent, later_at):
+                continue
+            later, earlier = pair >> 32, pair & 0xFFFFFFFF
+            if later == linked:  # it has an edge: whether this earlier page is in another cluster is not known here
+                chunk_back.append(pair)
+                continue
+            first, second = sets.get(earlier), sets.get(later)
+            if first is None or second is None:  # not stored by this run: the cluster step reads the pages
+                chunk_back.append(pair)
+                continue
+            compared += 1
+            score = jaccard(first, second)
+            if score >= task.threshold:
+                edges.append((earlier, later, round(score, 4)))
+                parent[find_root(parent, later_at)] = find_root(parent, earlier_at)
+                linked = later
+        back.append(np.array(chunk_back, dtype=np.uint64))
+    handed = np.concatenate(back) if back else np.zeros(0, np.uint64)
+    save_atomic(folder / f"h{task.route:04d}.npy", handed)
+    return Verified(np.array(edges, dtype=EDGE_ROW), compared, int(handed.size))
 
 
 def handed_back(index: Path, route: int) -> np.ndarray:
@@ -254,10 +265,13 @@ def handed_back(index: Path, route: int) -> np.ndarray:
 def joined(earlier: np.ndarray, later: np.ndarray) -> Joins:
     """The cluster step's start: a union-find of the routes' edges (their two ends, as arrays)."""
     joins = Joins()
-    places = joins.positions(np.concatenate([earlier, later]).astype(np.uint32)).tolist()
+    joins.positions(np.concatenate([earlier, later]).astype(np.uint32))
     parent = joins.parent
-    for first, second in zip(places[: earlier.size], places[earlier.size :], strict=True):
-        parent[find_root(parent, second)] = find_root(parent, first)
+    for start in range(0, earlier.size, VERIFY_CHUNK):
+        firsts = np.searchsorted(joins.ids, earlier[start : start + VERIFY_CHUNK].astype(np.uint32)).tolist()
+        seconds = np.searchsorted(joins.ids, later[start : start + VERIFY_CHUNK].astype(np.uint32)).tolist()
+        for first, second in zip(firsts, seconds, strict=True):
+            parent[find_root(parent, second)] = find_root(parent, first)
     return joins
 
 
