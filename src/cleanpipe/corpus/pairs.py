@@ -3,7 +3,7 @@
 - find_pairs (one task per group of partitions): each partition of the key space is grouped key range by
   key range (a partition with many files from exports is compacted on the way), and every bucket holding a
   new entry yields candidate pairs (later << 32 | earlier). Each pair goes to a route by its later entry,
-  in one file per route: `<pass>/r<route>-p<first partition>.npy`.
+  in files per route: `<pass>/r<route>-p<first partition>-<chunk>.npy`.
 - verify_pairs (one task per route): all the pairs of a later entry are in its route, from every band's
   partition, so each distinct pair is met once. A pair is checked by the exact Jaccard similarity of the
   two pages' stored shingle sets, with a union-find over the route's own pairs: a pair whose pages are
