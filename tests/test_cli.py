@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cleanpipe.cli import app
@@ -87,13 +88,39 @@ def test_missing_input_and_bad_config_are_usage_errors(tmp_path: Path) -> None:
     assert "unknown key 'dedup_treshold'" in (bad.stderr or bad.output)
 
 
-def test_output_may_not_overwrite_an_input(tmp_path: Path) -> None:
-    page = tmp_path / "page.md"
+@pytest.mark.parametrize("where", ["the input", "above the input"])
+def test_an_output_folder_that_is_or_holds_an_input_folder_is_refused(tmp_path: Path, where: str) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    page = raw / "page.md"
     page.write_text("# 标题\n\n正文第一段。\n", encoding="utf-8")
-    before = page.read_bytes()
-    result = runner.invoke(app, ["run", str(tmp_path), "-o", str(tmp_path)])
-    assert result.exit_code == 1
-    assert page.read_bytes() == before
+    before = sorted(tmp_path.rglob("*"))
+    output = raw if where == "the input" else tmp_path
+    result = runner.invoke(app, ["run", str(raw), "-o", str(output)])
+    assert result.exit_code == 2
+    verb = "is the input folder" if where == "the input" else "holds the input folder"
+    assert f"--output {output} {verb} {raw}: its outputs would be read back as pages" in (
+        result.stderr or result.output
+    )
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written, the input untouched
+    assert page.read_text(encoding="utf-8") == "# 标题\n\n正文第一段。\n"
+    inside = runner.invoke(app, ["run", str(raw), "-o", str(raw / "clean"), "-q"])  # inside: never read
+    assert inside.exit_code == 0, inside.output
+    assert runner.invoke(app, ["run", str(raw), "-o", str(raw / "clean"), "-q"]).exit_code == 0
+
+
+def test_a_run_over_an_earlier_output_reads_its_pages_and_not_its_records(tmp_path: Path) -> None:
+    first = runner.invoke(app, ["run", str(SEED.parent), "-o", str(tmp_path / "first"), "-q", "--dedup", "off"])
+    assert first.exit_code == 0, first.output
+    pages = sorted(path.relative_to(tmp_path / "first") for path in (tmp_path / "first").glob("*.md"))
+    assert (tmp_path / "first" / "removed.jsonl").is_file() and pages
+    second = runner.invoke(app, ["run", str(tmp_path / "first"), "-o", str(tmp_path / "second"), "-q"])
+    assert second.exit_code == 0, second.output
+    run = json.loads((tmp_path / "second" / "run.json").read_text(encoding="utf-8"))
+    assert run["pages"]["read"] == len(pages) and run["pages"]["failed"] == 0
+    pattern = runner.invoke(app, ["run", str(tmp_path / "first" / "*"), "-o", str(tmp_path / "third"), "-q"])
+    assert pattern.exit_code == 0, pattern.output
+    assert json.loads((tmp_path / "third" / "run.json").read_text(encoding="utf-8"))["pages"]["read"] == len(pages)
 
 
 def test_explain_marks_removed_blocks_with_their_rule() -> None:

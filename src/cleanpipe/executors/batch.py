@@ -48,8 +48,15 @@ from cleanpipe.executors.base import EXECUTORS, Executor, make_executor
 from cleanpipe.executors.lock import OutputLock
 from cleanpipe.executors.state import FileState, State
 from cleanpipe.executors.steps import PageOutcome, ShardTask, clean_shard
-from cleanpipe.io.files import write_atomic
-from cleanpipe.io.readers import InputFile, ReadOptions, Uniquifier, iter_files, read_file
+from cleanpipe.io.files import AUDIT_FILE, DUPLICATES_FILE, FAILED_FILE, RUN_FILE, STATE_DIR, write_atomic
+from cleanpipe.io.readers import (
+    InputFile,
+    ReadOptions,
+    Uniquifier,
+    check_output_apart,
+    iter_files,
+    read_file,
+)
 from cleanpipe.io.records import PageRecord, ReadFailure
 from cleanpipe.io.remote import is_url
 from cleanpipe.io.text import name_text
@@ -57,11 +64,6 @@ from cleanpipe.io.writers import CORPUS_FILES, FORMATS, write_jsonl, write_parqu
 from cleanpipe.pipeline import Pipeline
 from cleanpipe.stages.render import set_front_matter_fields, split_front_matter
 
-AUDIT_FILE = "removed.jsonl"
-FAILED_FILE = "failed.jsonl"
-RUN_FILE = "run.json"
-DUPLICATES_FILE = "duplicates.jsonl"
-STATE_DIR = ".cleanpipe"
 # Pages dropped as duplicates (--dedup drop, --format md) are moved here, so a later run that keeps them
 # after all (a new policy, an edited page) puts them back without cleaning them again.
 DROPPED_DIR = "dropped"
@@ -122,6 +124,7 @@ class BatchOptions:
                 f"--output {self.output}: the output is a folder on a local or shared file system (inputs may be "
                 "URLs, outputs not yet)"
             )
+        check_output_apart(self.inputs, self.output)
 
     @property
     def settings(self) -> NearDupSettings:

@@ -7,6 +7,14 @@ import os
 from pathlib import Path
 
 PAGE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+# What a run writes in its output folder besides the pages (executors/batch.py): its state folder and its
+# records, which a folder walk never reads back as pages.
+STATE_DIR = ".cleanpipe"
+AUDIT_FILE = "removed.jsonl"
+FAILED_FILE = "failed.jsonl"
+RUN_FILE = "run.json"
+DUPLICATES_FILE = "duplicates.jsonl"
+RUN_RECORDS = (AUDIT_FILE, FAILED_FILE, RUN_FILE, DUPLICATES_FILE)
 
 
 class InputError(ValueError):

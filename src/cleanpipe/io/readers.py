@@ -35,7 +35,7 @@ from warcio.bufferedreaders import ChunkedDataReader
 from warcio.limitreader import LimitReader
 from warcio.recordloader import ArcWarcRecord
 
-from cleanpipe.io.files import PAGE_SUFFIXES, InputError
+from cleanpipe.io.files import PAGE_SUFFIXES, RUN_RECORDS, STATE_DIR, InputError
 from cleanpipe.io.naming import (
     full_record_id,
     is_safe,
@@ -210,6 +210,8 @@ def _files_of(item: str | Path, options: ReadOptions) -> Iterator[InputFile]:
         found = Path(match)
         if skip and (found.resolve() == skip or skip in found.resolve().parents):
             continue
+        if _own_output(found):
+            continue
         if found.is_dir():
             yield from _walk(found, base, skip)
         elif file_kind(found.name)[0] is not None:  # a pattern is like a folder: other files are skipped
@@ -233,9 +235,36 @@ def _url_files_of(url: str) -> Iterator[InputFile]:
             yield InputFile(path, relative, keep_suffix=_stem(path.name) in stems.get(relative.parent, set()))
 
 
+def check_output_apart(inputs: Sequence[str | Path], output: Path) -> None:
+    """InputError when the output folder is an input folder (or a pattern's folder) or holds one: the next
+    run would walk into its outputs. An output folder inside an input folder is fine (the walk skips it)."""
+    target = output.resolve()
+    for item in inputs:
+        text = str(item)
+        if is_url(text):
+            continue
+        root = Path(text) if Path(text).exists() or not GLOB_CHARACTERS & set(text) else _glob_base(text)
+        if not root.is_dir():
+            continue  # a file named alone is read alone
+        root = root.resolve()
+        if target == root or target in root.parents:
+            where = "is the input folder" if target == root else "holds the input folder"
+            raise InputError(
+                f"--output {output} {where} {text}: its outputs would be read back as pages; choose a folder "
+                "outside it (or one inside it, which is never read)"
+            )
+
+
+def _own_output(path: Path) -> bool:
+    """A run's state folder or something in it, or one of its records beside a state folder."""
+    if STATE_DIR in path.parts[:-1] or (path.name == STATE_DIR and path.is_dir()):
+        return True
+    return path.name in RUN_RECORDS and (path.parent / STATE_DIR).is_dir()
+
+
 def _excluded_within(excluded: Path | None, root: Path) -> Path | None:
-    """The output folder to skip under this root; an output folder that *is* the root is caught later, as
-    outputs that would overwrite inputs."""
+    """The output folder to skip under this root (an output folder that *is* the root, or holds it, is
+    refused before reading: check_output_apart)."""
     return excluded if excluded and excluded != root.resolve() else None
 
 
@@ -251,12 +280,20 @@ def _glob_base(pattern: str) -> Path:
 
 def _walk(folder: Path, root: Path, skip: Path | None) -> Iterator[InputFile]:
     """Files under the folder in sorted path order (the order of `sorted(root.rglob('*'))`), skipping
-    unknown suffixes and the excluded folder. Symbolic links to folders are not followed (no loops)."""
+    unknown suffixes, the excluded folder, and what a cleanpipe run keeps beside its pages (its state
+    folder, and its records in a folder that has one). Symbolic links to folders are not followed."""
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
     except OSError:  # an unreadable folder holds no pages we can read
         return
+    # A cleanpipe output folder (it has a state folder): its records are not pages.
+    output_folder = any(entry.name == STATE_DIR and entry.is_dir() for entry in entries)
+    entries = [
+        entry
+        for entry in entries
+        if entry.name != STATE_DIR and not (output_folder and entry.name in RUN_RECORDS and entry.is_file())
+    ]
     pages = [entry.name for entry in entries if entry.is_file() and file_kind(entry.name)[0] == "page"]
     stems = _shared_stems(pages)
     for entry in entries:
