@@ -82,9 +82,7 @@ class Pipeline:
         self._check(names)
         return Pipeline(stage for stage in self.stages if stage.name not in names)
 
-    def insert(
-        self, step: Stage | StageFunction, *, after: str | None = None, before: str | None = None
-    ) -> Pipeline:
+    def insert(self, step: Stage | StageFunction, *, after: str | None = None, before: str | None = None) -> Pipeline:
         anchor = after or before
         if anchor is None or (after and before):
             raise ValueError("give exactly one of after= or before=")
@@ -109,7 +107,11 @@ class Pipeline:
         if unknown:
             raise ValueError(f"no stage named {', '.join(unknown)}; stages are {', '.join(self.names())}")
 
-    def run(self, doc: Document, config: Config | None = None) -> Document:
+    def run(self, doc: Document, config: Config | None = None, *, strict: bool = False) -> Document:
+        """The stages over `doc`. A stage that refuses the page raises CleanError; any other error (a bug,
+        or a page no rule foresaw) is turned into a CleanError naming the page and the stage, so a batch
+        fails that page and goes on, unless `strict`, when it propagates as it is (for tests that must
+        tell a crash from a refusal)."""
         config = config or Config()
         timings: dict[str, float] = {}
         for stage in self.stages:
@@ -119,6 +121,8 @@ class Pipeline:
             except CleanError:
                 raise
             except Exception as error:  # a bug or a pathological page: name the page and the stage
+                if strict:
+                    raise
                 raise CleanError(doc.source, f"{type(error).__name__}: {error}", stage.name) from error
             timings[stage.name] = timings.get(stage.name, 0.0) + time.perf_counter() - started
         doc.metadata.setdefault("_timings", timings)
@@ -132,9 +136,10 @@ class Pipeline:
         config: Config | None = None,
         metadata: dict[str, Any] | None = None,
         html: bool = False,
+        strict: bool = False,
     ) -> CleanResult:
         doc = Document(original=page, id=stable_id(page), source=source, metadata=dict(metadata or {}), is_html=html)
-        doc = self.run(doc, config)
+        doc = self.run(doc, config, strict=strict)
         timings = doc.metadata.pop("_timings", {})
         public = {k: v for k, v in doc.metadata.items() if not k.startswith("_")}
         return CleanResult(
@@ -154,9 +159,11 @@ def clean(
     config: Config | None = None,
     metadata: dict[str, Any] | None = None,
     html: bool = False,
+    strict: bool = False,
 ) -> CleanResult:
     """Clean one page (text or bytes) with the default pipeline. Pure: no files, no state, thread-safe.
 
     `metadata` (url, title, …) is what the caller already knows of the page; `html` says the page is
-    HTML when neither its source name nor its start shows it."""
-    return Pipeline().clean(page, source=source, config=config, metadata=metadata, html=html)
+    HTML when neither its source name nor its start shows it. A page that cannot be cleaned raises
+    CleanError; with `strict`, an unexpected error in a stage propagates as it is instead of as one."""
+    return Pipeline().clean(page, source=source, config=config, metadata=metadata, html=html, strict=strict)
