@@ -123,6 +123,16 @@ def test_a_run_over_an_earlier_output_reads_its_pages_and_not_its_records(tmp_pa
     assert json.loads((tmp_path / "third" / "run.json").read_text(encoding="utf-8"))["pages"]["read"] == len(pages)
 
 
+def test_an_output_that_cannot_be_written_exits_5_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("not a folder", encoding="utf-8")
+    output = tmp_path / "afile" / "out"
+    result = runner.invoke(app, ["run", str(SEED), "-o", str(output)])
+    assert result.exit_code == 5
+    errors = (result.stderr or result.output).strip().splitlines()
+    problem = f"cannot write the output: Not a directory ({output}); once fixed, the next run resumes"
+    assert errors == [f"error: {output}: {problem}"]
+
+
 def test_explain_marks_removed_blocks_with_their_rule() -> None:
     result = runner.invoke(app, ["explain", str(SEED), "--no-color"])
     assert result.exit_code == 0, result.output

@@ -23,7 +23,9 @@ Exit statuses of `cleanpipe run` and what the task does with them:
   3  another run holds the lock on OUT      -> failed and retried (retries=3, every 15 minutes): the other
                                                run will finish; the retry then has little left to do, as
                                                runs are incremental.
-  4  internal error (a bug in cleanpipe)    -> failed and retried (a cause such as a full disk may pass).
+  4  internal error (a bug in cleanpipe)    -> failed and retried.
+  5  the output cannot be written (read-    -> failed and retried (a full disk may be cleared meanwhile).
+     only or full disk, permissions)
   128+N  stopped by signal N; or killed     -> failed and retried; runs are safe to kill and resume.
 
 Settings come from environment variables of the Airflow worker, with the defaults below.

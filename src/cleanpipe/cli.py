@@ -44,7 +44,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-EXIT_OK, EXIT_PAGES_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_PAGES_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERNAL, EXIT_IO = 0, 1, 2, 3, 4, 5
 # Where `run --learn` writes the profile it learned and used, in the output folder.
 LEARNED_FILE = "learned.json"
 
@@ -136,6 +136,7 @@ def run(
 
     Exit status: 0 every page cleaned; 1 some pages failed (named on stderr and in failed.jsonl), the rest
     written; 2 usage or config error; 3 another run holds the lock on OUTPUT; 4 internal error (a bug);
+    5 the output or its state cannot be written (read-only, full disk, permissions; the next run resumes);
     128+N stopped by signal N (the next run resumes).
     """
     if log_format not in ("text", "json"):
@@ -175,6 +176,10 @@ def run(
         signum = error.signum if isinstance(error, Interrupted) else signal.SIGINT
         log.message("error", f"{output}: run stopped by {signal.Signals(signum).name}; the next run resumes")
         raise typer.Exit(128 + signum) from error
+    except OSError as error:  # the environment, not a page and not a bug: a read-only or full disk, permissions
+        problem = _os_problem(error)
+        log.message("error", f"{output}: cannot write the output: {problem}; once fixed, the next run resumes")
+        raise typer.Exit(EXIT_IO) from error
     except Exception as error:  # a bug: say so plainly, with its own status, so it is not read as 'pages failed'
         log.message("error", f"internal error: {type(error).__name__}: {error}")
         if log_format == "text":
@@ -182,6 +187,12 @@ def run(
         raise typer.Exit(EXIT_INTERNAL) from error
     log.summary(summary, options)
     raise typer.Exit(EXIT_PAGES_FAILED if summary.failed else EXIT_OK)
+
+
+def _os_problem(error: OSError) -> str:
+    """An OSError in one line: what went wrong and on which file."""
+    problem = error.strerror or str(error)
+    return f"{problem} ({error.filename})" if error.filename else problem
 
 
 def _near_duplicate_options(config: Config, **given: Any) -> dict[str, Any]:
