@@ -112,3 +112,4 @@ def test_the_readme_configuration_example_loads(tmp_path: Path) -> None:
     assert [rule.name for rule in config.extra_rules] == ["site-slogan"]
     assert config.for_url("https://news.example.com/a").dedup_threshold == 95
     assert config.for_url("https://elsewhere.org/a").dedup_threshold == 90
+    assert config.for_url("http://[news.example.com/a").dedup_threshold == 90  # malformed: no site, no crash

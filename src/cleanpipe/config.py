@@ -154,7 +154,10 @@ class Config:
         """The settings for one page: its site's, when a site table names its domain, else these."""
         if not self.sites or not url:
             return self
-        host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+        try:
+            host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+        except ValueError:  # a malformed URL ('http://[bad') names no site
+            return self
         best: tuple[int, Config] | None = None
         for domain, site_config in self.sites:
             if host == domain or host.endswith("." + domain):

@@ -239,3 +239,10 @@ def test_html_page_url_goes_to_front_matter() -> None:
     assert 'url: "https://news.example.cn/a/2023/0908.html"' in result.markdown
     relative = page.replace("https://news.example.cn/a/2023/0908.html", "/a/2023/0908.html")
     assert "url" not in clean(relative, source="page.html").metadata
+
+
+def test_an_image_fragment_whose_url_urllib_cannot_split_is_kept_not_a_crash() -> None:
+    """A fragment met in fuzzed pages: '//]' is no URL urllib can split (a broken IPv6 host)."""
+    result = clean('/s.om"esrc="//]">', strict=True)
+    assert result.markdown.endswith("\n\n![](https://])\n")
+    assert clean(result.markdown, strict=True).markdown == result.markdown

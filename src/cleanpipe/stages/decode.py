@@ -38,6 +38,8 @@ _META_WINDOW = 8192
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
 _WIDE = regex.compile(r"[^\x00-\x7f\s]")
 _DETECTION_SAMPLE = 200_000
+# NULs in a page of text up to this share of its characters are stray bytes, removed; more is binary.
+STRAY_NUL_SHARE = 0.001
 _CONTROLS = regex.compile(r"[\x00-\x08\x0e-\x1f]")
 _MAX_REPORTED = 50
 _BOMS = (
@@ -62,6 +64,7 @@ def decode(doc: Document, config: Config) -> Document:
         text = _decode_bytes(doc, raw)
     if not text.strip():
         raise CleanError(doc.source, "page is empty", NAME)
+    text = _without_stray_nuls(doc, text)
     _refuse_binary(doc, text)
     longest = max((len(line) for line in text.splitlines()), default=0)
     if longest > config.max_line_chars:
@@ -289,6 +292,23 @@ def _report_undecodable(doc: Document, encoding: str, count: int, bad: list[tupl
         reason=f"{count} byte sequence(s) not valid in {encoding}; each replaced with U+FFFD",
         line=bad[0][1],
     )
+
+
+def _without_stray_nuls(doc: Document, text: str) -> str:
+    """A page of text with a few NUL characters (a scraper's stray bytes: at most one in STRAY_NUL_SHARE of
+    its characters) keeps its text without them, recorded; more than that is left for _refuse_binary."""
+    count = text.count("\x00")
+    if not count or count > len(text) * STRAY_NUL_SHARE:
+        return text
+    doc.warnings.append(f"{count} NUL character(s) removed")
+    doc.record(
+        stage=NAME,
+        rule="nul-bytes",
+        text="U+0000" if count == 1 else f"U+0000 x {count}",
+        reason=f"{count} NUL character(s) in a page of text, stray bytes of the scraper; removed",
+        line=text.count("\n", 0, text.index("\x00")) + 1,
+    )
+    return text.replace("\x00", "")
 
 
 def _refuse_binary(doc: Document, text: str) -> None:

@@ -268,14 +268,19 @@ def best_image_url(attributes: dict[str, str]) -> str | None:
 
 
 def _is_processed(url: str) -> bool:
-    query = urlsplit(url).query
+    try:
+        query = urlsplit(url).query
+    except ValueError:  # not a URL urllib can split ('//]', a broken IPv6 host): nothing to strip
+        return False
     return any(param in query for param in IMAGE_PROCESSING_PARAMS)
 
 
 def strip_processing(url: str) -> str:
     """Drop the query parameters that ask a CDN for a resized or re-encoded variant."""
+    if not _is_processed(url):
+        return url
     parts = urlsplit(url)
-    if not parts.query or not _is_processed(url):
+    if not parts.query:
         return url
     kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in IMAGE_PROCESSING_PARAMS]
     kept = [(k, v) for k, v in kept if not any(k.startswith(p) for p in IMAGE_PROCESSING_PARAMS)]
