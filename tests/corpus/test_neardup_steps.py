@@ -100,3 +100,35 @@ def test_routes_checked_a_few_pairs_at_a_time_give_the_same_clusters(
     whole = list(_stored_pass(tmp_path / "whole", texts, pages, None, set()).clusters())
     monkeypatch.setattr(steps, "VERIFY_CHUNK", 2)  # a route's pairs, and the cluster step's edges, two at a time
     assert list(_stored_pass(tmp_path / "chunked", texts, pages, None, set(pages[::3])).clusters()) == whole
+
+
+def test_a_pass_stopped_while_its_tasks_run_is_done_again_by_the_next(tmp_path: Path) -> None:
+    """A stop request (SIGTERM) while the pass's tasks run: the run stops its workers; the next pass over
+    the same index (its entries, stored shingle sets and half-written pass files left as they were)
+    finds the clusters an uninterrupted pass finds."""
+    texts = {"article": ARTICLE, "cut": _cut_last(ARTICLE), "seed": SEED, "seed-wide": _respaced(SEED), **BRIDGE}
+    pages = list(texts)
+    expected = list(_stored_pass(tmp_path / "whole", texts, pages, None, set()).clusters())
+
+    index = NearDupIndex(tmp_path / "stopped", SETTINGS)
+    signed = {page: signed_page(texts[page], SETTINGS) for page in pages}
+    places = store_shingle_sets(index.folder / SHINGLES_FOLDER, [signed[page][1] for page in pages], name="s")
+    index.add((page, replace(signed[page][0], shingles=place)) for page, place in zip(pages, places, strict=True))
+    waits = 0
+
+    def stop_on_the_second_wait() -> None:
+        nonlocal waits
+        waits += 1
+        if waits == 2:
+            raise InterruptedError("stop requested")
+
+    with LocalExecutor(2) as executor, pytest.raises(InterruptedError):
+        try:
+            index.run_pass(texts.get, executor=executor, check=stop_on_the_second_wait)
+        except InterruptedError:
+            executor.stop()  # as the run does
+            raise
+    assert waits == 2 and not list(index.duplicates())
+    with LocalExecutor(2) as executor:
+        index.run_pass(texts.get, executor=executor)
+    assert list(index.clusters()) == expected
