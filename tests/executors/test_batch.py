@@ -18,8 +18,10 @@ from typer.testing import CliRunner
 
 from cleanpipe.cli import app
 from cleanpipe.config import Config
+from cleanpipe.document import Document
 from cleanpipe.executors.batch import BatchOptions, run_batch
 from cleanpipe.executors.lock import OutputLock
+from cleanpipe.pipeline import Pipeline
 
 runner = CliRunner()
 LINES = [line for line in fixture_text("property_lines.txt").splitlines() if line]
@@ -324,3 +326,28 @@ def test_clashing_ids_across_inputs_stay_stable_when_files_are_skipped(tmp_path:
     again = run_batch(BatchOptions((one, two), out))
     assert (again.skipped, again.written) == (2, 0)
     assert output_snapshot(out) == before
+
+
+def killed_by_the_os(doc: Document, config: Config) -> Document:
+    """A stage that dies as a worker the OOM killer picks does (SIGKILL), on the page that asks for it."""
+    if "OOM-KILL-ME" in doc.text:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return doc
+
+
+def test_a_worker_killed_by_the_os_costs_only_the_page_it_was_cleaning(tmp_path: Path) -> None:
+    pages = _pages(tmp_path / "raw", 200)
+    (pages / "page0100.txt").write_text(
+        "第100页：一个太大的页面\n\nOOM-KILL-ME 这一页让清洗它的进程被杀掉。\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    pipeline = Pipeline().insert(killed_by_the_os, after="decode")
+    options = BatchOptions((pages,), out, workers=2, dedup="off")
+    summary = run_batch(options, pipeline=pipeline)
+    assert (summary.written, summary.failed) == (199, 1)
+    (failure,) = [json.loads(line) for line in (out / "failed.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert (failure["page"], failure["stage"]) == ("page0100.txt", "worker")
+    assert "killed by the operating system" in failure["error"]
+    assert len(list(out.glob("*.md"))) == 199
+    again = run_batch(options, pipeline=pipeline)  # the failed page is tried again, alone; the rest skipped
+    assert (again.skipped, again.failed) == (199, 1)

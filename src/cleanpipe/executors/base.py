@@ -62,6 +62,16 @@ class Executor(ABC, Generic[Handle]):
     def close(self) -> None:  # noqa: B027
         """Release the workers."""
 
+    def lost_worker(self, error: BaseException) -> bool:
+        """Whether `error` says a worker process died under a task (killed by the OS, out of memory) and
+        the executor must be restarted, rather than the task failing. An executor that replaces lost
+        workers itself (Ray retries the task) says no."""
+        return False
+
+    def restart(self) -> None:
+        """Replace the workers after a lost one (see lost_worker)."""
+        raise NotImplementedError(f"the {self.name} executor cannot be restarted")
+
     def __enter__(self) -> Executor[Handle]:
         return self
 

@@ -26,10 +26,10 @@ import shutil
 import signal
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -297,8 +297,7 @@ def _run_locked(
     index = NearDupIndex(options.output / STATE_DIR / "dedup", options.settings, db=state.db)
     batch = _Batch(options, state, run, summary, emit, temporary, pipeline, stop, index)
     try:
-        for outcomes in executor.map_ordered(clean_shard, batch.tasks(), check=stop.check):
-            batch.collect(outcomes)
+        _clean_all(executor, batch, stop)
     except BaseException:
         executor.stop()
         raise
@@ -331,6 +330,50 @@ class _FileProgress:
     collected: int = 0
     failed: bool = False
     read_done: bool = False
+
+
+def _clean_all(executor: Executor[Any], batch: _Batch, stop: _Stop) -> None:
+    """Every shard cleaned on the executor, its outcomes collected in input order.
+
+    A worker process that dies under a shard (killed by the operating system, as when out of memory)
+    breaks a local pool and every shard in flight with it: the pool is replaced and those shards' pages
+    are cleaned again one page per task, so the page that kills a worker again fails alone, named, and
+    the run goes on with the rest."""
+    tasks = batch.tasks()
+    in_flight: deque[ShardTask] = deque()
+
+    def feed() -> Iterator[ShardTask]:
+        for task in tasks:
+            in_flight.append(task)
+            yield task
+
+    while True:
+        try:
+            for outcomes in executor.map_ordered(clean_shard, feed(), check=stop.check):
+                in_flight.popleft()
+                batch.collect(outcomes)
+            return
+        except Exception as error:
+            if not executor.lost_worker(error):
+                raise
+        executor.restart()
+        while in_flight:
+            task = in_flight.popleft()
+            for page in task.pages:
+                batch.collect(_page_alone(executor, replace(task, pages=[page]), stop))
+
+
+def _page_alone(executor: Executor[Any], task: ShardTask, stop: _Stop) -> list[PageOutcome]:
+    """A shard of one page, on a fresh worker; a failed outcome when it kills that worker too."""
+    try:
+        return next(executor.map_ordered(clean_shard, [task], check=stop.check))
+    except Exception as error:
+        if not executor.lost_worker(error):
+            raise
+    executor.restart()
+    file, pos, record, input_hash = task.pages[0]
+    problem = "the worker process cleaning this page died (killed by the operating system, as when out of memory)"
+    return [PageOutcome(file, pos, record.id, record.source, input_hash, problem=problem, stage="worker")]
 
 
 class _Batch:

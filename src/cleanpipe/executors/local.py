@@ -16,6 +16,7 @@ import signal
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
 
@@ -31,11 +32,12 @@ class LocalExecutor(Executor["Future[Any]"]):
         if workers < 1:
             raise ValueError("--workers must be at least 1")
         self.workers = workers
-        self.pool = (
-            ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_start_worker)
-            if workers > 1
-            else None
-        )
+        self.pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor | None:
+        if self.workers == 1:
+            return None
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"), initializer=_start_worker)
 
     @property
     def parallelism(self) -> int:
@@ -88,6 +90,15 @@ class LocalExecutor(Executor["Future[Any]"]):
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
+
+    def lost_worker(self, error: BaseException) -> bool:
+        return isinstance(error, BrokenProcessPool)
+
+    def restart(self) -> None:
+        """A new pool: a worker died, and a pool that lost one runs nothing more."""
+        self.stop()
+        self.close()
+        self.pool = self._new_pool()
 
 
 def _start_worker() -> None:
