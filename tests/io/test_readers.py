@@ -576,3 +576,34 @@ def test_byte_order_mark_and_crlf_line_ends(tmp_path: Path) -> None:
     results = read(path)
     assert failures(results) == []
     assert [page.data for page in pages(results)] == [RECORDS["wudao"]["text"], RECORDS["zhihu"]["content"]]
+
+
+@pytest.mark.parametrize("name", ["dump.jsonl", "dump.jsonl.gz", "dump.json"])
+def test_a_record_line_over_the_limit_is_skipped_unread_and_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """One line of gigabytes in a small .jsonl.gz must not take the run's memory: a line over
+    MAX_RECORD_BYTES (lowered here to 2,000 bytes) is read through in pieces, dropped and named, and the
+    records around it are read (and numbered) as usual."""
+    from cleanpipe.io import readers
+
+    monkeypatch.setattr(readers, "MAX_RECORD_BYTES", 2_000)
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 256)
+    lines = [
+        json.dumps({"id": "big", "text": "长" * 5_000}, ensure_ascii=False),
+        json.dumps({"id": "a", "text": "第一页正文。"}, ensure_ascii=False),
+        json.dumps({"id": "huge", "text": "大" * 20_000}, ensure_ascii=False),
+        json.dumps({"id": "b", "text": "第二页正文。"}, ensure_ascii=False),
+    ]
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    (tmp_path / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    found = list(iter_pages([tmp_path]))
+    assert [(type(item).__name__, item.id) for item in found] == [
+        ("ReadFailure", f"{name}#1"),
+        ("PageRecord", f"{name}#a"),
+        ("ReadFailure", f"{name}#3"),
+        ("PageRecord", f"{name}#b"),
+    ]
+    failure = found[0]
+    assert isinstance(failure, ReadFailure)
+    assert "a record of over 2,000 bytes (one line); skipped" in failure.problem and "line 1" in failure.source

@@ -13,7 +13,6 @@ import glob
 import gzip
 import hashlib
 import io
-import itertools
 import json
 import os
 import re
@@ -59,6 +58,9 @@ GZIP_SUFFIX = ".gz"
 # A compressed page file is refused when it decompresses to more than this (a guard against zip bombs;
 # the decode stage refuses pages over the configured max_page_bytes anyway).
 MAX_DECOMPRESSED_PAGE = 256_000_000
+# A JSON Lines record (one line) longer than this is skipped as it is read, with a failure naming it, and
+# never held whole: one line of gigabytes in a small .jsonl.gz would otherwise take the memory of the run.
+MAX_RECORD_BYTES = 64_000_000
 ZSTD_SUFFIX = ".zst"
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -547,17 +549,40 @@ class _Container:
 
 
 def _read_jsonl(file: InputFile, stream: IO[bytes], options: ReadOptions) -> Iterator[PageRecord | ReadFailure]:
-    yield from _jsonl_lines(_Container(file, options), stream, lambda: stream_error(stream))
+    yield from _jsonl_lines(_Container(file, options), _bounded_lines(stream), lambda: stream_error(stream))
+
+
+def _bounded_lines(stream: IO[bytes], first: bytes | None = b"") -> Iterator[bytes | None]:
+    """The stream's lines (after `first`, a line already read, when given), None in place of a line longer
+    than MAX_RECORD_BYTES, which is read through in pieces and dropped."""
+    if first is None or first:
+        yield first
+    while line := stream.readline(MAX_RECORD_BYTES + 1):
+        yield _whole_or_none(line, stream)
+
+
+def _whole_or_none(line: bytes, stream: IO[bytes]) -> bytes | None:
+    """`line`, read with a limit; None when the limit cut it (the rest of the line is read and dropped)."""
+    if len(line) <= MAX_RECORD_BYTES or line.endswith(b"\n"):
+        return line
+    while (rest := stream.readline(CHUNK_BYTES)) and not rest.endswith(b"\n"):
+        pass
+    return None
 
 
 def _jsonl_lines(
-    container: _Container, lines: Iterable[bytes], damage_of: Callable[[], Exception | None]
+    container: _Container, lines: Iterable[bytes | None], damage_of: Callable[[], Exception | None]
 ) -> Iterator[PageRecord | ReadFailure]:
-    """One record a line; a line that is not JSON is a failure and reading goes on with the next one. A
-    damaged compressed stream ends the file with one failure (its last, partial line is not reported)."""
+    """One record a line; a line that is not JSON is a failure and reading goes on with the next one, and
+    so is a line over MAX_RECORD_BYTES (None). A damaged compressed stream ends the file with one failure
+    (its last, partial line is not reported)."""
     number = 0
     try:
         for number, line in enumerate(lines, 1):  # noqa: B007 - `number` is read after the loop
+            if line is None:
+                problem = f"a record of over {MAX_RECORD_BYTES:,} bytes (one line); skipped"
+                yield container.failure(f"line {number}", problem, number)
+                continue
             if not line.strip():
                 continue
             if not line.endswith(b"\n") and damage_of() is not None:
@@ -582,9 +607,10 @@ def _read_json(file: InputFile, stream: IO[bytes], options: ReadOptions) -> Iter
     or object is loaded whole, since a JSON document cannot be parsed in pieces by the standard library."""
     container = _Container(file, options)
     try:
-        first = stream.readline()
+        first = stream.readline(MAX_RECORD_BYTES + 1)
         if _is_json_object(first):
-            yield from _jsonl_lines(container, itertools.chain([first], stream), lambda: stream_error(stream))
+            lines = _bounded_lines(stream, _whole_or_none(first, stream))
+            yield from _jsonl_lines(container, lines, lambda: stream_error(stream))
             return
         whole = first + stream.read()
     except STREAM_ERRORS as error:
@@ -598,7 +624,7 @@ def _read_json(file: InputFile, stream: IO[bytes], options: ReadOptions) -> Iter
         document = json.loads(whole)
     except ValueError as error:
         if isinstance(error, json.JSONDecodeError) and error.msg == "Extra data":  # JSON Lines after all
-            yield from _jsonl_lines(container, io.BytesIO(whole), lambda: None)
+            yield from _jsonl_lines(container, _bounded_lines(io.BytesIO(whole)), lambda: None)
         else:
             yield container.failure("", _json_problem(error, whole))
         return
