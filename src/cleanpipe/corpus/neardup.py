@@ -411,11 +411,7 @@ class NearDupIndex:
         threshold = self.settings.threshold
         edges = []
         for route in range(routes):
-            pairs = apart(joins, handed_back(self.folder, route))
-            if pairs.size == 0:
-                continue
-            ends = np.concatenate([pairs >> np.uint64(32), pairs & np.uint64(0xFFFFFFFF)]).astype(np.uint32)
-            later_places, earlier_places = np.split(joins.positions(ends), 2)
+            pairs, later_places, earlier_places = apart(joins, handed_back(self.folder, route))
             parent = joins.parent
             for pair, later_at, earlier_at in zip(
                 pairs.tolist(), later_places.tolist(), earlier_places.tolist(), strict=True

@@ -84,12 +84,11 @@ class VerifyTask:
 
 @dataclass
 class Verified:
-    """What a route found: edges (EDGE_ROW: earlier, later, similarity), how many pairs it compared, and
-    how many it handed back to the cluster step unchecked (in the route's file of them, see handed_back)."""
+    """What a route found: edges (EDGE_ROW: earlier, later, similarity) and how many pairs it compared.
+    The pairs it hands back to the cluster step unchecked are in the route's file (see handed_back)."""
 
     edges: np.ndarray
     compared: int
-    handed_back: int
 
 
 def pass_folder(index: Path) -> Path:
@@ -110,14 +109,20 @@ def start_pass(index: Path, live: np.ndarray, locations: Iterator[list[tuple[int
         row = 0
         for batch in locations:
             for entry, location in batch:
-                name, start, size = location.rsplit(":", 2)
-                table[row] = (entry, names.setdefault(name, len(names)), int(start), int(size))
+                name, start, size = location_parts(location)
+                table[row] = (entry, names.setdefault(name, len(names)), start, size)
                 row += 1
         table.flush()
         del table
     else:
         np.save(folder / _LOCATIONS_FILE, np.zeros(0, dtype=_LOCATION_ROW))
     (folder / _LOCATION_NAMES_FILE).write_text(json.dumps(list(names)), encoding="utf-8")
+
+
+def location_parts(location: str) -> tuple[str, int, int]:
+    """A stored set's location, '<file>:<start>:<count>' (see neardup.store_shingle_sets), in parts."""
+    name, start, count = location.rsplit(":", 2)
+    return name, int(start), int(count)
 
 
 def end_pass(index: Path) -> None:
@@ -252,9 +257,8 @@ def verify_pairs(task: VerifyTask) -> Verified:
                 parent[find_root(parent, later_at)] = find_root(parent, earlier_at)
                 linked = later
         back.append(np.array(chunk_back, dtype=np.uint64))
-    handed = np.concatenate(back) if back else np.zeros(0, np.uint64)
-    save_atomic(folder / f"h{task.route:04d}.npy", handed)
-    return Verified(np.array(edges, dtype=EDGE_ROW), compared, int(handed.size))
+    save_atomic(folder / f"h{task.route:04d}.npy", np.concatenate(back) if back else np.zeros(0, np.uint64))
+    return Verified(np.array(edges, dtype=EDGE_ROW), compared)
 
 
 def handed_back(index: Path, route: int) -> np.ndarray:
@@ -275,14 +279,14 @@ def joined(earlier: np.ndarray, later: np.ndarray) -> Joins:
     return joins
 
 
-def apart(joins: Joins, pairs: np.ndarray) -> np.ndarray:
-    """The pairs whose pages `joins` does not join (all pages of `pairs` are added to it)."""
-    if pairs.size == 0:
-        return pairs
+def apart(joins: Joins, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs whose pages `joins` does not join, with their later and earlier pages' positions in it
+    (all pages of `pairs` are added to it)."""
     ends = np.concatenate([pairs >> np.uint64(32), pairs & _LOW]).astype(np.uint32)
     later, earlier = np.split(joins.positions(ends), 2)
     roots = _roots(joins.parent)
-    return pairs[roots[later] != roots[earlier]]
+    kept = roots[later] != roots[earlier]
+    return pairs[kept], later[kept], earlier[kept]
 
 
 def _roots(parent: np.ndarray) -> np.ndarray:
@@ -358,8 +362,7 @@ class StoredShingles:
 
     def get_at(self, location: str) -> np.ndarray | None:
         """A stored set by its location, '<file>:<start>:<count>'."""
-        name, start, count = location.rsplit(":", 2)
-        return self.get(name, int(start), int(count))
+        return self.get(*location_parts(location))
 
     def _map(self, name: str) -> np.ndarray | None:
         if name in self.maps:
