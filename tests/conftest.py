@@ -24,6 +24,12 @@ def clean_pages(source_prefix: str = "") -> list[str]:
     return [record["text"] for record in records if record["source"].startswith(source_prefix)]
 
 
+def without_removal_counts(markdown: str) -> str:
+    """Markdown without its front matter's count of removals: what two cleanings of one page compare on
+    when one of them also repaired its bytes (one removal more)."""
+    return "\n".join(line for line in markdown.split("\n") if not line.startswith("removed: "))
+
+
 def output_snapshot(folder: Path) -> dict[str, str]:
     """Every output file of a run's folder with its hash, leaving out run.json (timings) and the state
     folder: two runs that should agree byte for byte have equal snapshots."""

@@ -11,7 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
-from conftest import FIXTURES, SEED_PAGE
+from conftest import FIXTURES, SEED_PAGE, without_removal_counts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -64,10 +64,6 @@ def test_a_run_over_unencodable_strings_writes_every_page_and_names_each_repair(
     assert again.skipped == 4 and again.written == 0
 
 
-def _without_counts(markdown: str) -> str:
-    return "\n".join(line for line in markdown.split("\n") if not line.startswith("removed: "))
-
-
 @given(
     st.lists(
         st.one_of(
@@ -93,7 +89,7 @@ def test_a_lone_surrogate_is_cleaned_exactly_as_a_replacement_character(pieces: 
         raise AssertionError("the page with surrogates was cleaned, the page with U+FFFD refused") from error
     result = cleanpipe.clean(text, strict=True)
     # The same Markdown, but for the front matter's count of removals (the repair is one, of the decode stage).
-    assert _without_counts(result.markdown) == _without_counts(expected)
+    assert without_removal_counts(result.markdown) == without_removal_counts(expected)
     result.markdown.encode("utf-8")
     if replaced != text:
         assert "lone-surrogates" in {removal.rule for removal in result.removals}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 
 import pytest
-from conftest import FIXTURES, clean_pages, fixture_text
+from conftest import FIXTURES, clean_pages, fixture_text, without_removal_counts
 
 from cleanpipe import Config, Document, clean
 from cleanpipe.document import CleanError
@@ -155,13 +155,9 @@ def test_a_few_stray_nul_bytes_are_removed_and_recorded_not_a_refusal() -> None:
     with_nuls = page[:first] + b"\x00" * 3 + page[first:second] + b"\x00" + page[second:]
     clean_page = clean(page, source="sina.html", strict=True)
     result = clean(with_nuls, source="sina.html", strict=True)
-    assert _without_counts(result.markdown) == _without_counts(clean_page.markdown)
+    assert without_removal_counts(result.markdown) == without_removal_counts(clean_page.markdown)
     (removal,) = [removal for removal in result.removals if removal.stage == "decode"]
     assert (removal.rule, removal.text) == ("nul-bytes", "U+0000 x 4")
     assert "4 NUL character(s) removed" in result.warnings
     with pytest.raises(CleanError, match="binary"):  # many NULs are still a binary file, not a page
         decode(Document(original=page[:2000] + b"\x00" * 100 + page[2000:4000], source="b.html"), Config())
-
-
-def _without_counts(markdown: str) -> str:
-    return "\n".join(line for line in markdown.split("\n") if not line.startswith("removed: "))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import TypeVar
 
 PAGE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+GLOB_CHARACTERS = frozenset("*?[")
 # What a run writes in its output folder besides the pages (executors/batch.py): its state folder and its
 # records, which a folder walk never reads back as pages.
 STATE_DIR = ".cleanpipe"
@@ -15,6 +17,20 @@ FAILED_FILE = "failed.jsonl"
 RUN_FILE = "run.json"
 DUPLICATES_FILE = "duplicates.jsonl"
 RUN_RECORDS = (AUDIT_FILE, FAILED_FILE, RUN_FILE, DUPLICATES_FILE)
+
+
+_AnyPath = TypeVar("_AnyPath", bound=PurePath)
+
+
+def glob_base(pattern: _AnyPath) -> _AnyPath:
+    """The folder a pattern's matches are relative to: its leading parts without wildcards ('.' if none).
+    A local pattern is a Path, one on a URL's file system a PurePosixPath."""
+    parts: list[str] = []
+    for part in pattern.parts:
+        if GLOB_CHARACTERS & set(part):
+            break
+        parts.append(part)
+    return type(pattern)(*parts) if parts else type(pattern)(".")
 
 
 class InputError(ValueError):

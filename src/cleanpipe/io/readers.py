@@ -34,7 +34,7 @@ from warcio.bufferedreaders import ChunkedDataReader
 from warcio.limitreader import LimitReader
 from warcio.recordloader import ArcWarcRecord
 
-from cleanpipe.io.files import PAGE_SUFFIXES, RUN_RECORDS, STATE_DIR, InputError
+from cleanpipe.io.files import GLOB_CHARACTERS, PAGE_SUFFIXES, RUN_RECORDS, STATE_DIR, InputError, glob_base
 from cleanpipe.io.naming import (
     full_record_id,
     is_safe,
@@ -64,7 +64,6 @@ MAX_RECORD_BYTES = 64_000_000
 ZSTD_SUFFIX = ".zst"
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-GLOB_CHARACTERS = frozenset("*?[")
 # Compressed input is read in pieces this size, so a highly compressible piece expands to a few MB at most.
 CHUNK_BYTES = 16 * 1024
 DRAIN_BYTES = 64 * 1024
@@ -206,7 +205,7 @@ def _files_of(item: str | Path, options: ReadOptions) -> Iterator[InputFile]:
         else:
             yield InputFile(path, PurePosixPath(path.name))
         return
-    base = _glob_base(str(item))
+    base = glob_base(Path(str(item)))
     skip = _excluded_within(excluded, base)
     for match in sorted(glob.glob(str(item), recursive=True)):
         found = Path(match)
@@ -245,7 +244,7 @@ def check_output_apart(inputs: Sequence[str | Path], output: Path) -> None:
         text = str(item)
         if is_url(text):
             continue
-        root = Path(text) if Path(text).exists() or not GLOB_CHARACTERS & set(text) else _glob_base(text)
+        root = Path(text) if Path(text).exists() or not GLOB_CHARACTERS & set(text) else glob_base(Path(text))
         if not root.is_dir():
             continue  # a file named alone is read alone
         root = root.resolve()
@@ -268,16 +267,6 @@ def _excluded_within(excluded: Path | None, root: Path) -> Path | None:
     """The output folder to skip under this root (an output folder that *is* the root, or holds it, is
     refused before reading: check_output_apart)."""
     return excluded if excluded and excluded != root.resolve() else None
-
-
-def _glob_base(pattern: str) -> Path:
-    """The folder a pattern's matches are relative to: its leading parts without wildcards."""
-    parts: list[str] = []
-    for part in Path(pattern).parts:
-        if GLOB_CHARACTERS & set(part):
-            break
-        parts.append(part)
-    return Path(*parts) if parts else Path(".")
 
 
 def _walk(folder: Path, root: Path, skip: Path | None) -> Iterator[InputFile]:

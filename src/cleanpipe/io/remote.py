@@ -11,7 +11,6 @@ the bytes).
 from __future__ import annotations
 
 import io
-import os
 import posixpath
 import re
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any, cast
 
-from cleanpipe.io.files import InputError
+from cleanpipe.io.files import InputError, glob_base
 
 _PROTOCOL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:/")
 
@@ -123,7 +122,7 @@ def url_files(url: str, globbing: bool) -> tuple[list[tuple[UrlPath, PurePosixPa
     folder); and whether the URL names one file itself."""
     fs, path = file_system(url)
     if globbing:
-        base = _glob_base(path)
+        base = str(glob_base(PurePosixPath(path)))
         found: list[str] = []
         for match in fs.glob(path):
             found += fs.find(match) if fs.isdir(match) else [match]
@@ -133,12 +132,3 @@ def url_files(url: str, globbing: bool) -> tuple[list[tuple[UrlPath, PurePosixPa
         return [(UrlPath(fs, path), PurePosixPath(posixpath.basename(path)))], True
     ordered = sorted(set(found), key=lambda item: item.split("/"))
     return [(UrlPath(fs, item), PurePosixPath(posixpath.relpath(item, base))) for item in ordered], False
-
-
-def _glob_base(pattern: str) -> str:
-    parts: list[str] = []
-    for part in pattern.split("/"):
-        if set("*?[") & set(part):
-            break
-        parts.append(part)
-    return "/".join(parts) or os.curdir
