@@ -31,6 +31,7 @@ from cleanpipe.executors.batch import (
     run_batch,
 )
 from cleanpipe.executors.lock import LockHeld
+from cleanpipe.executors.reading import Inputs
 from cleanpipe.explain import explain as explain_page
 from cleanpipe.io.files import InputError
 from cleanpipe.pipeline import clean
@@ -226,9 +227,7 @@ def _learn_first(
     wanted = learn_first if learn_first is not None else options.config.learn and not has_profile
     if not wanted:
         return options, None
-    from cleanpipe.io.readers import iter_pages
-
-    pages = iter_pages(list(options.inputs), read_options(options))
+    pages = Inputs(list(options.inputs), read_options(options))
     profile = learn_profile(pages, options.config, executor=executor).profile
     if not log.quiet:
         log.message("info", f"{_learned_summary(profile)}; profile: {options.output / LEARNED_FILE}")
@@ -271,11 +270,11 @@ def learn(
     Exit status: 0 profile written; 1 written, but some pages could not be read or prepared (named on
     stderr); 2 usage or config error.
     """
-    from cleanpipe.io.readers import ReadOptions, iter_pages
+    from cleanpipe.io.readers import ReadOptions
 
     try:
         config = _load_config(config_file)
-        pages = iter_pages(list(inputs or ["data/raw"]), ReadOptions(**dict(config.input), exclude=None))
+        pages = Inputs(list(inputs or ["data/raw"]), ReadOptions(**dict(config.input), exclude=None))
         name, address = executor or config.executor, ray_address or config.ray_address or None
         with make_executor(name, workers=workers or os.cpu_count() or 1, address=address) as running:
             report = learn_profile(pages, config, executor=running)

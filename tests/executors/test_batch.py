@@ -271,7 +271,7 @@ def test_json_logs_are_one_object_per_line(tmp_path: Path) -> None:
 
 
 def test_an_unchanged_input_file_is_not_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import cleanpipe.executors.batch as local
+    import cleanpipe.executors.steps as steps
 
     pages = _pages(tmp_path / "raw", 3)
     dump = pages / "dump.jsonl"
@@ -281,9 +281,11 @@ def test_an_unchanged_input_file_is_not_read_again(tmp_path: Path, monkeypatch: 
     run_batch(BatchOptions((pages,), out))
     audit = (out / "removed.jsonl").read_bytes()
     opened: list[str] = []
-    real_read_file = local.read_file
+    real_read_places = steps.read_places
     monkeypatch.setattr(
-        local, "read_file", lambda file, options: opened.append(file.path.name) or real_read_file(file, options)
+        steps,
+        "read_places",
+        lambda file, options, start=None: opened.append(file.path.name) or real_read_places(file, options, start),
     )
     again = run_batch(BatchOptions((pages,), out))
     assert opened == [] and (again.pages, again.skipped, again.written) == (7, 7, 0)

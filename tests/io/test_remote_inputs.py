@@ -73,8 +73,9 @@ def test_a_run_over_a_bucket_equals_the_run_over_the_folder_and_skips_it_next_ti
     bucket: tuple[str, Path], tmp_path: Path
 ) -> None:
     url, local = bucket
+    # The workers read the inputs, and fsspec's memory file system is in this process only: one worker.
     from_folder = run_batch(BatchOptions((str(local),), tmp_path / "folder", workers=2))
-    from_bucket = run_batch(BatchOptions((url,), tmp_path / "bucket", workers=2))
+    from_bucket = run_batch(BatchOptions((url,), tmp_path / "bucket", workers=1))
     assert from_bucket.written == from_folder.written > 10 and from_bucket.failed == 0
     snapshot = output_snapshot(tmp_path / "bucket")
     del snapshot["removed.jsonl"]
@@ -89,10 +90,10 @@ def test_a_run_over_a_bucket_equals_the_run_over_the_folder_and_skips_it_next_ti
     assert changed.written == 1 and changed.skipped == changed.pages - 1
 
 
-def test_the_command_reads_a_file_url(tmp_path: Path) -> None:
+def test_the_command_reads_a_file_url_on_worker_processes(tmp_path: Path) -> None:
     local = _tree(tmp_path / "raw")
     assert runner.invoke(app, ["run", str(local), "-o", str(tmp_path / "path"), "-q"]).exit_code == 0
-    result = runner.invoke(app, ["run", local.resolve().as_uri(), "-o", str(tmp_path / "url"), "-q"])
+    result = runner.invoke(app, ["run", local.resolve().as_uri(), "-o", str(tmp_path / "url"), "-q", "-w", "2"])
     assert result.exit_code == 0, result.output
     markdown = {k: v for k, v in output_snapshot(tmp_path / "url").items() if k.endswith(".md")}
     assert markdown and markdown == {k: v for k, v in output_snapshot(tmp_path / "path").items() if k.endswith(".md")}

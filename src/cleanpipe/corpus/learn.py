@@ -40,7 +40,10 @@ from cleanpipe.corpus.site_keys import block_text, is_learnable, line_key, page_
 from cleanpipe.document import CleanError, Document
 from cleanpipe.executors.base import Executor
 from cleanpipe.executors.local import LocalExecutor
+from cleanpipe.executors.reading import Inputs, shards
+from cleanpipe.executors.steps import CHANGED, PageRef, shard_records
 from cleanpipe.io.files import write_atomic
+from cleanpipe.io.readers import InputFile, ReadOptions
 from cleanpipe.io.records import PageRecord, ReadFailure
 from cleanpipe.pipeline import Pipeline
 
@@ -113,7 +116,7 @@ class LearnReport:
 
 
 def learn_profile(
-    pages: Iterable[PageRecord | ReadFailure],
+    pages: Iterable[PageRecord | ReadFailure] | Inputs,
     config: Config,
     *,
     pipeline: Pipeline | None = None,
@@ -123,8 +126,8 @@ def learn_profile(
 ) -> LearnReport:
     """Learn each site's boilerplate from the pages, with the thresholds of `config`. The stages before
     `boilerplate` of `pipeline` (default: the default pipeline) prepare each page, as when cleaning, on
-    `executor` (default: `workers` local processes). The counts go to a temporary file in `work_folder`
-    (default: the system's temporary folder)."""
+    `executor` (default: `workers` local processes); given Inputs, the executor's workers read them too.
+    The counts go to a temporary file in `work_folder` (default: the system's temporary folder)."""
     check_learn_settings(config)
     prefix = stages_before_boilerplate(pipeline or Pipeline())
     failures: list[tuple[str, str]] = []
@@ -211,11 +214,22 @@ def _shard_keys(task: tuple[list[PageRecord], Config, Pipeline]) -> list[PageKey
     return [_page_keys_or_failure(record, config, prefix) for record in records]
 
 
+def _read_shard_keys(
+    task: tuple[list[tuple[str, InputFile, PageRef]], ReadOptions, Config, Pipeline],
+) -> list[PageKeys | _Failed | None]:
+    """The keys of a shard of pages this worker reads itself."""
+    pages, options, config, prefix = task
+    return [
+        _Failed(ref.source, CHANGED) if record is None else _page_keys_or_failure(record, config, prefix)
+        for _, ref, record in shard_records(pages, options)
+    ]
+
+
 # -- many pages, in order ------------------------------------------------------------------------------
 
 
 def _page_keys(
-    pages: Iterable[PageRecord | ReadFailure],
+    pages: Iterable[PageRecord | ReadFailure] | Inputs,
     config: Config,
     prefix: Pipeline,
     executor: Executor[Any],
@@ -223,9 +237,27 @@ def _page_keys(
 ) -> Iterator[PageKeys]:
     """Every page's keys in input order (so the first example of a line is the same on every run and on
     every executor), shard by shard on the executor."""
-    tasks = ((shard, config, prefix) for shard in _shards(pages, failures))
-    for results in executor.map_ordered(_shard_keys, tasks):
-        for result in results:
+    if isinstance(pages, Inputs):
+        results = executor.map_ordered(_read_shard_keys, _read_tasks(pages, config, prefix, executor, failures))
+    else:
+        results = executor.map_ordered(_shard_keys, ((shard, config, prefix) for shard in _shards(pages, failures)))
+    yield from _keys_of(results, failures)
+
+
+def _read_tasks(
+    inputs: Inputs, config: Config, prefix: Pipeline, executor: Executor[Any], failures: list[tuple[str, str]]
+) -> Iterator[tuple[list[tuple[str, InputFile, PageRef]], ReadOptions, Config, Pipeline]]:
+    unread: list[ReadFailure] = []
+    for shard in shards(inputs.paths, inputs.read, executor, SHARD_SIZE, unread):
+        failures.extend((failure.source, failure.problem) for failure in unread)
+        unread.clear()
+        yield shard, inputs.read, config, prefix
+    failures.extend((failure.source, failure.problem) for failure in unread)
+
+
+def _keys_of(results: Iterable[list[PageKeys | _Failed | None]], failures: list[tuple[str, str]]) -> Iterator[PageKeys]:
+    for shard in results:
+        for result in shard:
             if isinstance(result, _Failed):
                 failures.append((result.source, result.problem))
             elif result is not None:

@@ -1,9 +1,10 @@
 """The batch run: clean every page under some inputs into an output folder, on any executor.
 
-- Streams: pages are read one at a time and cleaned in shards by an executor (executors/base.py: local
-  processes or a Ray cluster), with a bounded number of shards in flight, so memory does not grow with the
-  corpus. The steps a shard goes through (clean, then write) are in executors/steps.py; this module
-  decides what to clean and keeps the record of what was done.
+- Streams: input files are surveyed and pages cleaned in shards by an executor (executors/base.py: local
+  processes or a Ray cluster), with a bounded number of tasks in flight, so memory does not grow with the
+  corpus. The workers read the pages (executors/steps.py: survey, then clean and write); this module, the
+  driver, lists the input files, decides what to clean from the surveys and keeps the record of what was
+  done. It never reads a page.
 - Incremental: a page whose input, config digest and cleanpipe version are unchanged since it was last
   cleaned is skipped (state in OUT/.cleanpipe/state.sqlite); --force redoes all.
 - Safe to kill: every output is written to OUT/.cleanpipe/tmp and renamed into place; the state commits
@@ -46,8 +47,17 @@ from cleanpipe.corpus.neardup import (
 )
 from cleanpipe.executors.base import EXECUTORS, Executor, make_executor
 from cleanpipe.executors.lock import OutputLock
+from cleanpipe.executors.reading import shard_size_for, survey_all, survey_alone, survey_tasks
 from cleanpipe.executors.state import FileState, State
-from cleanpipe.executors.steps import PageOutcome, ShardTask, clean_shard
+from cleanpipe.executors.steps import (
+    FileSurvey,
+    PageOutcome,
+    PageRef,
+    ShardTask,
+    SurveyTask,
+    clean_shard,
+    file_key,
+)
 from cleanpipe.io.files import AUDIT_FILE, DUPLICATES_FILE, FAILED_FILE, RUN_FILE, STATE_DIR, write_atomic
 from cleanpipe.io.readers import (
     InputFile,
@@ -55,11 +65,9 @@ from cleanpipe.io.readers import (
     Uniquifier,
     check_output_apart,
     iter_files,
-    read_file,
 )
-from cleanpipe.io.records import PageRecord, ReadFailure
+from cleanpipe.io.records import ReadFailure
 from cleanpipe.io.remote import is_url
-from cleanpipe.io.text import name_text
 from cleanpipe.io.writers import CORPUS_FILES, FORMATS, write_jsonl, write_parquet
 from cleanpipe.pipeline import Pipeline
 from cleanpipe.stages.render import set_front_matter_fields, split_front_matter
@@ -71,7 +79,6 @@ DEDUP_MODES = ("drop", "flag", "off")
 # Pages per task sent to a worker: large enough to amortise the process hop, small enough to keep the
 # pool busy and memory low.
 SHARD_SIZE = 32
-_DIGEST_CHUNK = 1 << 20
 # Skipped pages are marked in the state this many at a time.
 _SEEN_BATCH = 2000
 
@@ -295,7 +302,7 @@ def _run_locked(
     summary = RunSummary(config_hash=_config_hash(options), executor=executor.name)
     run = summary.run = state.begin_run(time.time())
     index = NearDupIndex(options.output / STATE_DIR / "dedup", options.settings, db=state.db)
-    batch = _Batch(options, state, run, summary, emit, temporary, pipeline, stop, index)
+    batch = _Batch(options, state, run, summary, emit, temporary, pipeline, stop, index, executor)
     try:
         _clean_all(executor, batch, stop)
     except BaseException:
@@ -371,9 +378,9 @@ def _page_alone(executor: Executor[Any], task: ShardTask, stop: _Stop) -> list[P
         if not executor.lost_worker(error):
             raise
     executor.restart()
-    file, pos, record, input_hash = task.pages[0]
+    file, _, ref = task.pages[0]
     problem = "the worker process cleaning this page died (killed by the operating system, as when out of memory)"
-    return [PageOutcome(file, pos, record.id, record.source, input_hash, problem=problem, stage="worker")]
+    return [PageOutcome(file, ref.pos, ref.id, ref.source, ref.input_hash, problem=problem, stage="worker")]
 
 
 class _Batch:
@@ -391,9 +398,10 @@ class _Batch:
         pipeline: Pipeline | None,
         stop: _Stop,
         index: NearDupIndex,
+        executor: Executor[Any],
     ) -> None:
         self.options, self.state, self.run, self.summary, self.emit = options, state, run, summary, emit
-        self.index = index
+        self.index, self.executor = index, executor
         self.stop_request = stop
         self.temporary, self.pipeline = temporary, pipeline
         self.read_options = read_options(options)
@@ -407,37 +415,60 @@ class _Batch:
             str(temporary.resolve()),
             str((index.folder / SHINGLES_FOLDER).resolve()) if options.dedup != "off" else "",
         )
-        self.shard: list[tuple[str, int, PageRecord, str]] = []
+        self.shard: list[tuple[str, InputFile, PageRef]] = []
         self.seen: list[tuple[int, str, int, str]] = []
         self.files: dict[str, _FileProgress] = {}
 
     def tasks(self) -> Iterator[ShardTask]:
-        """The shards to clean, read from the inputs as the executor asks for them."""
-        for ordinal, file in enumerate(iter_files(list(self.options.inputs), self.read_options)):
-            yield from self._read(file, ordinal)
+        """The shards to clean, made from the files' surveys as the executor asks for them."""
+        surveys = survey_all(self.executor, self._survey_tasks(), self.stop_request.check)
+        for ordinal, survey in enumerate(surveys):
+            yield from self._read(survey, ordinal)
         if self.shard:
             yield self._task()
 
-    def _read(self, file: InputFile, ordinal: int) -> Iterator[ShardTask]:
+    def _survey_tasks(self) -> Iterator[SurveyTask]:
+        """The input files in groups, each with what the state knows of it (nothing when forced)."""
+
+        def known(file: InputFile) -> FileState | None:
+            self.stop_request.check()
+            if self.options.force:
+                return None
+            return self.state.known_file(file_key(file), self.summary.config_hash)
+
+        files = iter_files(list(self.options.inputs), self.read_options)
+        return survey_tasks(files, self.read_options, self.summary.config_hash, known)
+
+    def _survey_task(self, files: list[tuple[InputFile, FileState | None]]) -> SurveyTask:
+        return SurveyTask(files, self.read_options, self.summary.config_hash)
+
+    def _read(self, survey: FileSurvey, ordinal: int) -> Iterator[ShardTask]:
         self.stop_request.check()
-        current = _file_state(file, self.summary.config_hash)
+        current, file = survey.state, survey.file
         self.layout.update(f"{current.path}\0{current.digest}\n".encode())
         unchanged = None if self.options.force else self.state.unchanged_file(current)
         if unchanged is not None and self._outputs_exist(current.path):
             self._keep_file(current, ordinal, unchanged)
             return
+        if survey.items is None:  # unchanged, but its outputs are gone: its pages are needed after all
+            survey = survey_alone(self.executor, self._survey_task([(file, None)]), self.stop_request.check)
         progress = self.files[current.path] = _FileProgress(current, ordinal)
         if file.renamed:
             self.summary.warnings += 1
             message = f"file name is not UTF-8; its pages' ids and outputs use {file.relative.as_posix()!r}"
             self.emit("warning", {"page": file.relative.as_posix(), "source": file.where, "message": message})
-        for pos, item in enumerate(read_file(file, self.read_options)):
+        items = survey.items or []
+        shard_size = shard_size_for(survey, self.options.shard_size)
+        for item in items:
             if isinstance(item, ReadFailure):
                 progress.failed = True
                 _fail(self.summary, self.emit, item.id, item.source, "read", item.problem)
                 continue
-            self._page(self.unique.unique(item) if self.unique else item, progress, pos)
-            if len(self.shard) >= self.options.shard_size:
+            if self.unique:
+                identity, output = self.unique.unique_name(item.id, item.output)
+                item = replace(item, id=identity, output=output)
+            self._page(item, progress, file)
+            if len(self.shard) >= shard_size:
                 yield self._task()
         progress.read_done = True
         self._file_done(progress)
@@ -456,25 +487,25 @@ class _Batch:
             return True
         return all(_md_output_exists(self.options.output, output) for _, output in self.state.file_pages(path))
 
-    def _page(self, item: PageRecord, progress: _FileProgress, pos: int) -> None:
+    def _page(self, item: PageRef, progress: _FileProgress, file: InputFile) -> None:
         self.stop_request.check()
         self.summary.pages += 1
         progress.expected += 1
-        input_hash = _input_hash(item)
-        if _unchanged(self.options, self.state, item, input_hash, self.summary.config_hash):
-            self.seen.append((self.run, progress.state.path, pos, item.id))
+        if _unchanged(self.options, self.state, item.id, item.input_hash, self.summary.config_hash):
+            self.seen.append((self.run, progress.state.path, item.pos, item.id))
             self.summary.skipped += 1
             progress.collected += 1
             if len(self.seen) >= _SEEN_BATCH:
                 self._flush_seen()
             return
-        self.shard.append((progress.state.path, pos, item, input_hash))
+        self.shard.append((progress.state.path, file, item))
         self.processed += 1
 
     def _task(self) -> ShardTask:
         output, temporary, shingles = self.where
         task = ShardTask(
             self.shard,
+            self.read_options,
             output,
             temporary,
             self.options.format,
@@ -519,24 +550,6 @@ class _Batch:
         self.emit("progress", {"done": self.summary.written + self.summary.skipped + self.summary.failed})
 
 
-def _file_state(file: InputFile, config_hash: str) -> FileState:
-    """An input file's identity: where it is, its size and time, and a digest of its bytes (so a file
-    rewritten with the same time and size is still seen to change)."""
-    stat = file.path.stat()
-    digest = hashlib.sha256()
-    with file.path.open("rb") as stream:
-        while chunk := stream.read(_DIGEST_CHUNK):
-            digest.update(chunk)
-    return FileState(
-        name_text(str(file.path.resolve())),
-        stat.st_size,
-        stat.st_mtime_ns,
-        digest.hexdigest(),
-        config_hash,
-        __version__,
-    )
-
-
 def read_options(options: BatchOptions) -> ReadOptions:
     """The readers' options for a run: field names from the config's [input] table, the output skipped."""
     fields = dict(options.config.input)
@@ -548,18 +561,10 @@ def _config_hash(options: BatchOptions) -> str:
     return hashlib.sha256(f"{options.config.digest()}\0{options.format}".encode()).hexdigest()[:16]
 
 
-def _input_hash(record: PageRecord) -> str:
-    digest = hashlib.sha256(
-        record.data.encode("utf-8", "surrogatepass") if isinstance(record.data, str) else record.data
-    )
-    digest.update(json.dumps([record.url, record.title, record.html, str(record.output)], ensure_ascii=False).encode())
-    return digest.hexdigest()
-
-
-def _unchanged(options: BatchOptions, state: State, record: PageRecord, input_hash: str, config_hash: str) -> bool:
+def _unchanged(options: BatchOptions, state: State, page_id: str, input_hash: str, config_hash: str) -> bool:
     if options.force:
         return False
-    done = state.done(record.id)
+    done = state.done(page_id)
     if done is None or (done.input_hash, done.config_hash, done.version) != (input_hash, config_hash, __version__):
         return False
     return options.format != "md" or _md_output_exists(options.output, done.output)

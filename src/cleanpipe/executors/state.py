@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from cleanpipe import __version__
+
 # The pages of one run, in input order (file by file): the FROM ... ORDER BY of this_run's queries.
 _THIS_RUN = (
     "FROM pages JOIN files ON pages.file = files.path WHERE pages.run = ? AND files.run = ? "
@@ -119,6 +121,18 @@ class State:
             (file.path, file.size, file.mtime_ns, file.digest, file.config_hash, file.version),
         ).fetchone()
         return int(row[0]) if row else None
+
+    def known_file(self, path: str, config_hash: str) -> FileState | None:
+        """The file as a run that cleaned all of it with these settings and this version left it."""
+        row = self.db.execute(
+            "SELECT size, mtime_ns, digest FROM files WHERE path = ? AND config_hash = ? AND version = ? "
+            "AND complete = 1",
+            (path, config_hash, __version__),
+        ).fetchone()
+        if row is None:
+            return None
+        size, mtime_ns, digest = row
+        return FileState(path, size, mtime_ns, digest, config_hash, __version__)
 
     def file_pages(self, path: str) -> list[tuple[str, str]]:
         """(id, output) of the pages of one input file."""

@@ -1,4 +1,9 @@
-"""The steps a batch run gives its executor: clean a page (decide), write its Markdown (write).
+"""The steps a batch run gives its executor: survey files, clean a page (decide), write its Markdown (write).
+
+The run's driver never reads a page. `survey_files` reads input files where the workers are and gives back
+what the driver decides on: each file's identity (its digest) and, per page, a PageRef (id, output, input
+hash, and where its record starts). The driver then sends shard tasks of PageRefs; `clean_shard` reads those
+pages again from their files (seeking to them in a file stored uncompressed), cleans and writes them.
 
 `clean_page` runs the pipeline on one page and returns what the run needs to know of it, a PageOutcome:
 its Markdown or corpus record, its audit lines, its near-duplicate keys, its counts. It writes nothing.
@@ -10,32 +15,148 @@ again (on another node after a lost one) gives the same outcome and the same fil
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
+from cleanpipe import __version__
 from cleanpipe.config import Config
 from cleanpipe.corpus.neardup import NearDupSettings, PageKeys, signed_page, store_shingle_sets
 from cleanpipe.document import CleanError
+from cleanpipe.executors.state import FileState
 from cleanpipe.io.files import write_atomic
-from cleanpipe.io.records import PageRecord
+from cleanpipe.io.readers import InputFile, ReadOptions, ReadStart, read_places
+from cleanpipe.io.records import PageRecord, ReadFailure
+from cleanpipe.io.text import name_text
 from cleanpipe.io.writers import page_record
 from cleanpipe.pipeline import Pipeline
 from cleanpipe.stages.render import split_front_matter
 
+_DIGEST_CHUNK = 1 << 20
+# Two pages of one file this many records apart or more are read from their own places, not by reading
+# through the records between them (when the file can seek).
+SEEK_GAP = 64
+
+
+# -- survey ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """A page as the survey found it, without its text: its ordinal in its file (`pos`, counting failures),
+    where its record starts, its id and output (a run may rename them to keep them unique across inputs),
+    its input hash (what the incremental run compares) and a digest of its content, which the worker
+    cleaning it checks, to see that it read the same page again."""
+
+    pos: int
+    place: ReadStart
+    id: str
+    source: str
+    output: PurePosixPath
+    input_hash: str
+    check: str
+
+
+@dataclass(frozen=True)
+class SurveyTask:
+    """Files to survey, each with what the state holds for it (a file found the same, digest and all, is
+    not read further: it is unchanged), and how to read them."""
+
+    files: list[tuple[InputFile, FileState | None]]
+    read: ReadOptions
+    config_hash: str
+
+
+@dataclass
+class FileSurvey:
+    file: InputFile
+    state: FileState
+    items: list[PageRef | ReadFailure] | None  # None: the file is as the state holds it
+
+    @property
+    def seekable(self) -> bool:
+        """Its pages can be read from their places without reading what comes before them."""
+        return all(
+            item.place.offset >= 0 or item.place.position == 0 for item in self.items or [] if isinstance(item, PageRef)
+        )
+
+
+def survey_files(task: SurveyTask) -> list[FileSurvey]:
+    """The task of the reading side of a run: each file's identity and its pages' references."""
+    surveys = []
+    for file, known in task.files:
+        try:
+            state = file_state(file, task.config_hash)
+        except OSError as error:  # gone since it was listed, unreadable: a failure of this file only
+            state = FileState(file_key(file), 0, 0, "", task.config_hash, __version__)
+            failure = ReadFailure(file.relative.as_posix(), file.where, f"cannot read: {error}")
+            surveys.append(FileSurvey(file, state, [failure]))
+            continue
+        items = None if state == known else list(_refs(file, task.read))
+        surveys.append(FileSurvey(file, state, items))
+    return surveys
+
+
+def _refs(file: InputFile, options: ReadOptions) -> Iterator[PageRef | ReadFailure]:
+    for pos, (place, item) in enumerate(read_places(file, options)):
+        if isinstance(item, ReadFailure):
+            yield item
+        else:
+            yield PageRef(pos, place, item.id, item.source, item.output, input_hash(item), content_check(item))
+
+
+def file_state(file: InputFile, config_hash: str) -> FileState:
+    """An input file's identity: where it is, its size and time, and a digest of its bytes (so a file
+    rewritten with the same time and size is still seen to change)."""
+    stat = file.path.stat()
+    digest = hashlib.sha256()
+    with file.path.open("rb") as stream:
+        while chunk := stream.read(_DIGEST_CHUNK):
+            digest.update(chunk)
+    return FileState(file_key(file), stat.st_size, stat.st_mtime_ns, digest.hexdigest(), config_hash, __version__)
+
+
+def file_key(file: InputFile) -> str:
+    """How the state names an input file: its absolute path, as text."""
+    return name_text(str(file.path.resolve()))
+
+
+def input_hash(record: PageRecord) -> str:
+    """What a page's output depends on in its input: its text, URL, title, kind and output name."""
+    digest = hashlib.sha256(_data_bytes(record))
+    digest.update(json.dumps([record.url, record.title, record.html, str(record.output)], ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def content_check(record: PageRecord) -> str:
+    """A digest of the page's content (not its name, which depends on where reading started)."""
+    digest = hashlib.blake2b(_data_bytes(record), digest_size=16)
+    digest.update(json.dumps([record.url, record.title, record.html], ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def _data_bytes(record: PageRecord) -> bytes:
+    return record.data.encode("utf-8", "surrogatepass") if isinstance(record.data, str) else record.data
+
+
+# -- clean -----------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ShardTask:
-    """Pages to clean, with what cleaning and writing them needs: (input file, position in it, page,
-    input hash) each, the output folder and its temporary folder (absolute paths, as workers may run in
-    another folder or on another node), the output format, the config, the pipeline (None: the default
-    one), the near-duplicate settings (None: the pass is off) and the folder where the pages' shingle
-    sets are stored for the pass."""
+    """Pages to clean, with what reading, cleaning and writing them needs: (the state's name of the input
+    file, the file, the page's reference) each, in file order, and how to read them; the output folder
+    and its temporary folder (absolute paths, as workers may run in another folder or on another node),
+    the output format, the config, the pipeline (None: the default one), the near-duplicate settings
+    (None: the pass is off) and the folder where the pages' shingle sets are stored for the pass."""
 
-    pages: list[tuple[str, int, PageRecord, str]]
+    pages: list[tuple[str, InputFile, PageRef]]
+    read: ReadOptions
     output: str
     temporary: str
     format: str
@@ -68,18 +189,70 @@ class PageOutcome:
     shingle_set: np.ndarray | None = None  # for the writer; None once stored
 
 
+CHANGED = "the input file changed while this run read it; the next run cleans this page"
+
+
 def clean_shard(task: ShardTask) -> list[PageOutcome]:
-    """The task of a batch run: every page of the shard cleaned, then written, and the shard's shingle
-    sets stored for the near-duplicate pass."""
+    """The task of a batch run: every page of the shard read, cleaned, then written, and the shard's
+    shingle sets stored for the near-duplicate pass."""
     pipeline = task.pipeline or Pipeline()
     outcomes = []
-    for file, pos, record, input_hash in task.pages:
-        outcome = clean_page(file, pos, record, input_hash, task, pipeline)
+    for file, ref, record in shard_records(task.pages, task.read):
+        if record is None:
+            outcome = PageOutcome(file, ref.pos, ref.id, ref.source, ref.input_hash, problem=CHANGED, stage="read")
+        else:
+            outcome = clean_page(file, ref.pos, record, ref.input_hash, task, pipeline)
         if task.format == "md":
             write_page(outcome, task)
         outcomes.append(outcome)
     write_shingle_sets(outcomes, task)
     return outcomes
+
+
+def shard_records(
+    pages: list[tuple[str, InputFile, PageRef]], options: ReadOptions
+) -> Iterator[tuple[str, PageRef, PageRecord | None]]:
+    """Each page read again from its file, named as its reference says; None for a page that is not
+    what the survey found (the file changed since). In the order given."""
+    for key, group in itertools.groupby(pages, key=lambda page: page[0]):
+        items = list(group)
+        file = items[0][1]
+        for run in _runs([ref for _, _, ref in items]):
+            for ref, record in _read_run(file, run, options):
+                yield key, ref, record
+
+
+def _runs(refs: list[PageRef]) -> Iterator[list[PageRef]]:
+    """The references split where reading from the next one's own place beats reading through the gap."""
+    run = [refs[0]]
+    for ref in refs[1:]:
+        if ref.place.offset >= 0 and ref.place.position - run[-1].place.position >= SEEK_GAP:
+            yield run
+            run = []
+        run.append(ref)
+    yield run
+
+
+def _read_run(
+    file: InputFile, refs: list[PageRef], options: ReadOptions
+) -> Iterator[tuple[PageRef, PageRecord | None]]:
+    wanted = {ref.pos: ref for ref in refs}
+    last = refs[-1].pos
+    start = refs[0].place
+    for ordinal, (_, item) in enumerate(read_places(file, options, start), start.ordinal):
+        if ordinal > last:
+            break
+        ref = wanted.pop(ordinal, None)
+        if ref is None:
+            continue
+        if isinstance(item, ReadFailure) or content_check(item) != ref.check:
+            yield ref, None
+        elif (item.id, item.output) != (ref.id, ref.output):
+            yield ref, replace(item, id=ref.id, output=ref.output)
+        else:
+            yield ref, item
+    for ref in wanted.values():  # the file is shorter than it was
+        yield ref, None
 
 
 def clean_page(

@@ -114,6 +114,18 @@ class InputFile:
         return has_surrogates(str(self.path))
 
 
+@dataclass(frozen=True)
+class ReadStart:
+    """Where a record starts in its file, so a reader can start there without parsing what comes before:
+    its position (a JSON Lines line number, a WARC record number, an index in a JSON array; 0 for a page
+    file), the byte offset of its first byte when the file is read as it is stored (not compressed; else
+    -1), and its ordinal: how many items (pages and failures) the file gives before it."""
+
+    position: int = 0
+    offset: int = -1
+    ordinal: int = 0
+
+
 class TruncatedInput(OSError):
     """A compressed stream that ends in the middle of a frame."""
 
@@ -144,19 +156,36 @@ def iter_files(inputs: Sequence[str | Path], options: ReadOptions = ReadOptions(
 
 def read_file(file: InputFile, options: ReadOptions = ReadOptions()) -> Iterator[PageRecord | ReadFailure]:
     """The pages of one file, by its suffix; ids and outputs are unique within the file."""
+    for _, item in read_places(file, options):
+        yield item
+
+
+def read_places(
+    file: InputFile, options: ReadOptions = ReadOptions(), start: ReadStart | None = None
+) -> Iterator[tuple[ReadStart, PageRecord | ReadFailure]]:
+    """The items of one file, each with where its record starts. From `start` (a place an earlier read
+    gave), the items from that record on, the same as a whole read gives them, but with ids and outputs
+    made unique only among them (a caller starting midway knows the whole read's)."""
     kind, compression = file_kind(file.path.name)
     if kind is None:
-        yield ReadFailure(file.relative.as_posix(), file.where, "unknown file type: " + _suffixes_expected())
+        yield (
+            ReadStart(),
+            ReadFailure(file.relative.as_posix(), file.where, "unknown file type: " + _suffixes_expected()),
+        )
         return
     if kind == "page":
-        yield _page_file(file, compression)
+        yield ReadStart(), _page_file(file, compression)
         return
     reader = {"jsonl": _read_jsonl, "json": _read_json, "warc": _read_warc}[kind]
+    container = _Container(file, options, start or ReadStart())
     try:
         with _open_container(file.path, compression) as stream:
-            yield from reader(file, stream, options)
+            container.stored = stream if _is_stored(stream) else None
+            for item in reader(container, stream):
+                yield container.place, item
+                container.count += 1
     except OSError as error:  # the file cannot be opened or read (permissions, an I/O error)
-        yield ReadFailure(file.relative.as_posix(), file.where, f"cannot read: {error}")
+        yield container.place, ReadFailure(file.relative.as_posix(), file.where, f"cannot read: {error}")
 
 
 def file_kind(name: str) -> tuple[str | None, str | None]:
@@ -375,6 +404,11 @@ def _open_container(path: Path | UrlPath, compression: str | None) -> Iterator[I
             yield raw
 
 
+def _is_stored(stream: IO[bytes]) -> bool:
+    """The stream is the file as stored (not decompressed) and can seek: byte offsets in it can be used."""
+    return not isinstance(getattr(stream, "raw", None), _Guarded) and stream.seekable()
+
+
 def stream_error(stream: IO[bytes]) -> Exception | None:
     """The decompression error that ended the stream early, if any."""
     guard = getattr(stream, "raw", None)
@@ -465,12 +499,31 @@ def _stream_problem(error: Exception) -> str:
 
 
 class _Container:
-    """The records of one container file: keeps their ids unique (a duplicate id gets '#<position>')."""
+    """The records of one container file: keeps their ids unique (a duplicate id gets '#<position>'), and
+    where the record being read starts (`place`), from `start` on."""
 
-    def __init__(self, file: InputFile, options: ReadOptions) -> None:
+    def __init__(self, file: InputFile, options: ReadOptions, start: ReadStart = ReadStart()) -> None:
         self.file = file
         self.options = options
+        self.start = start
         self.keys: set[str] = set()
+        self.place = start
+        self.count = start.ordinal  # items given so far (counting those before `start`)
+        self.stored: IO[bytes] | None = None  # the file as stored, when byte offsets can be used
+
+    def at(self, position: int, offset: int = -1) -> bool:
+        """A record begins at `position` (and `offset`): whether to read it (it is not before the start)."""
+        if position < self.start.position:
+            return False
+        self.place = ReadStart(position, offset, self.count)
+        return True
+
+    def seek_start(self) -> int:
+        """Go to the start's record when the file can seek there: the line number before it, else 0."""
+        if self.stored is None or self.start.offset < 0 or self.start.position < 1:
+            return 0
+        self.stored.seek(self.start.offset)
+        return self.start.position - 1
 
     def failure(self, where: str, problem: str, position: int | None = None) -> ReadFailure:
         identity = full_record_id(self.file.relative, None, position) if position else self.file.relative.as_posix()
@@ -537,17 +590,27 @@ class _Container:
         )
 
 
-def _read_jsonl(file: InputFile, stream: IO[bytes], options: ReadOptions) -> Iterator[PageRecord | ReadFailure]:
-    yield from _jsonl_lines(_Container(file, options), _bounded_lines(stream), lambda: stream_error(stream))
+def _read_jsonl(container: _Container, stream: IO[bytes]) -> Iterator[PageRecord | ReadFailure]:
+    before = container.seek_start()
+    yield from _jsonl_lines(
+        container, _bounded_lines(stream, tell=container.stored), lambda: stream_error(stream), before
+    )
 
 
-def _bounded_lines(stream: IO[bytes], first: bytes | None = b"") -> Iterator[bytes | None]:
-    """The stream's lines (after `first`, a line already read, when given), None in place of a line longer
-    than MAX_RECORD_BYTES, which is read through in pieces and dropped."""
+def _bounded_lines(
+    stream: IO[bytes], first: bytes | None = b"", tell: IO[bytes] | None = None
+) -> Iterator[tuple[int, bytes | None]]:
+    """The stream's lines (after `first`, a line already read at offset 0, when given), None in place of a
+    line longer than MAX_RECORD_BYTES, which is read through in pieces and dropped; each with the offset
+    where it starts in `tell` (the stream as stored; -1 without one)."""
     if first is None or first:
-        yield first
-    while line := stream.readline(MAX_RECORD_BYTES + 1):
-        yield _whole_or_none(line, stream)
+        yield 0, first
+    while True:
+        offset = tell.tell() if tell is not None else -1
+        line = stream.readline(MAX_RECORD_BYTES + 1)
+        if not line:
+            return
+        yield offset, _whole_or_none(line, stream)
 
 
 def _whole_or_none(line: bytes, stream: IO[bytes]) -> bytes | None:
@@ -560,14 +623,20 @@ def _whole_or_none(line: bytes, stream: IO[bytes]) -> bytes | None:
 
 
 def _jsonl_lines(
-    container: _Container, lines: Iterable[bytes | None], damage_of: Callable[[], Exception | None]
+    container: _Container,
+    lines: Iterable[tuple[int, bytes | None]],
+    damage_of: Callable[[], Exception | None],
+    before: int = 0,
 ) -> Iterator[PageRecord | ReadFailure]:
-    """One record a line; a line that is not JSON is a failure and reading goes on with the next one, and
-    so is a line over MAX_RECORD_BYTES (None). A damaged compressed stream ends the file with one failure
-    (its last, partial line is not reported)."""
-    number = 0
+    """One record a line (the first numbered `before` + 1); a line that is not JSON is a failure and
+    reading goes on with the next one, and so is a line over MAX_RECORD_BYTES (None). A damaged compressed
+    stream ends the file with one failure (its last, partial line is not reported). Lines before the
+    container's start are passed over unparsed."""
+    number = before
     try:
-        for number, line in enumerate(lines, 1):  # noqa: B007 - `number` is read after the loop
+        for number, (offset, line) in enumerate(lines, before + 1):  # noqa: B007 - `number` is read after the loop
+            if not container.at(number, offset):
+                continue
             if line is None:
                 problem = f"a record of over {MAX_RECORD_BYTES:,} bytes (one line); skipped"
                 yield container.failure(f"line {number}", problem, number)
@@ -590,15 +659,19 @@ def _jsonl_lines(
         yield container.failure(f"line {number}" if number else "", _stream_problem(damage))
 
 
-def _read_json(file: InputFile, stream: IO[bytes], options: ReadOptions) -> Iterator[PageRecord | ReadFailure]:
+def _read_json(container: _Container, stream: IO[bytes]) -> Iterator[PageRecord | ReadFailure]:
     """A JSON array of records, an object holding one list of records ({"RECORDS": [...]}), one record, or
     JSON Lines in a file named '.json' (DuReader's search.train.json). JSON Lines are streamed; an array
     or object is loaded whole, since a JSON document cannot be parsed in pieces by the standard library."""
-    container = _Container(file, options)
+    options = container.options
+    before = container.seek_start()  # only a JSON Lines file gives a start with an offset
+    if before:
+        yield from _jsonl_lines(container, _bounded_lines(stream, tell=container.stored), lambda: None, before)
+        return
     try:
         first = stream.readline(MAX_RECORD_BYTES + 1)
         if _is_json_object(first):
-            lines = _bounded_lines(stream, _whole_or_none(first, stream))
+            lines = _bounded_lines(stream, _whole_or_none(first, stream), tell=container.stored)
             yield from _jsonl_lines(container, lines, lambda: stream_error(stream))
             return
         whole = first + stream.read()
@@ -619,7 +692,8 @@ def _read_json(file: InputFile, stream: IO[bytes], options: ReadOptions) -> Iter
         return
     records, where = _records_of_document(document, options)
     for position, record in enumerate(records, 1):
-        yield from container.pages(record, position, f"{where} {position}" if where else "")
+        if container.at(position):
+            yield from container.pages(record, position, f"{where} {position}" if where else "")
 
 
 def _records_of_document(document: Any, options: ReadOptions) -> tuple[list[Any], str]:
@@ -728,12 +802,12 @@ def _no_text_problem(record: Any, options: ReadOptions) -> str:
 # -- WARC -----------------------------------------------------------------------------------------------
 
 
-def _read_warc(file: InputFile, stream: IO[bytes], options: ReadOptions) -> Iterator[PageRecord | ReadFailure]:
+def _read_warc(container: _Container, stream: IO[bytes]) -> Iterator[PageRecord | ReadFailure]:
     """Response records with an HTML or text body are pages; other records are skipped. The stream is
     already decompressed (gzip or zstd), so a damaged file shows as a decompression error, a record shorter
     than its Content-Length, or a header warcio cannot parse; each ends the file with a failure naming the
-    record, after the pages before it."""
-    container = _Container(file, options)
+    record, after the pages before it. Records before the container's start are read through, not kept."""
+    options = container.options
     archive = ArchiveIterator(stream)
     records = iter(archive)
     position = 0
@@ -742,7 +816,11 @@ def _read_warc(file: InputFile, stream: IO[bytes], options: ReadOptions) -> Iter
         # on a garbled header), so any exception from it ends this file with a failure, never the run.
         try:
             record = next(records)
-            page = _warc_page(container, record, position + 1, options)
+            if container.at(position + 1):
+                page = _warc_page(container, record, position + 1, options)
+            else:  # before the start: read through, not kept
+                _drain(record.raw_stream)
+                page = None
         except StopIteration:
             damage = stream_error(stream)
             if damage is not None:
@@ -896,20 +974,25 @@ class Uniquifier:
         self.outputs.add(_digest(output.as_posix().casefold()))
 
     def unique(self, page: PageRecord) -> PageRecord:
-        identity, output = page.id, page.output
+        identity, output = self.unique_name(page.id, page.output)
+        if identity == page.id and output == page.output:
+            return page
+        return PageRecord(identity, page.source, page.data, output, page.html, page.url, page.title, page.metadata)
+
+    def unique_name(self, page_id: str, page_output: PurePosixPath) -> tuple[str, PurePosixPath]:
+        """A page's id and output, or new ones when either was given out already (and the new ones given out)."""
+        identity, output = page_id, page_output
         number = 1
         while _digest(identity) in self.ids:
             number += 1
-            identity = f"{page.id}#{number}"
-        if identity != page.id:
-            output = with_hash(page.output, identity)
+            identity = f"{page_id}#{number}"
+        if identity != page_id:
+            output = with_hash(page_output, identity)
         while _digest(output.as_posix().casefold()) in self.outputs:
             output = with_hash(output, identity + short_hash(output.as_posix()))
         self.register(identity, output)
-        if identity == page.id and output == page.output:
-            return page
-        assert is_safe(output), output
-        return PageRecord(identity, page.source, page.data, output, page.html, page.url, page.title, page.metadata)
+        assert output == page_output or is_safe(output), output
+        return identity, output
 
 
 def _digest(text: str) -> bytes:

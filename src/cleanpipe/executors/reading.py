@@ -1,0 +1,146 @@
+"""The reading side of a run, on an executor: input files surveyed where the workers are, in order.
+
+The driver lists the input files (a folder walk, a bucket listing) and sends them in groups to
+`survey_files` (executors/steps.py); what comes back is each file's identity and a PageRef per page, never
+the pages' text. `survey_all` gives the surveys in input order; `shards` cuts the references into shards
+for the tasks that read the pages again and work on them (the batch run's cleaning, the learn pass).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from cleanpipe import __version__
+from cleanpipe.executors.base import Executor
+from cleanpipe.executors.state import FileState
+from cleanpipe.executors.steps import FileSurvey, PageRef, SurveyTask, file_key, survey_files
+from cleanpipe.io.readers import InputFile, ReadOptions, Uniquifier, iter_files
+from cleanpipe.io.records import ReadFailure
+
+# Files surveyed per task: up to this many, and up to this many bytes (one larger file is a task alone).
+SURVEY_FILES = 32
+SURVEY_BYTES = 64 << 20
+# A file that cannot seek to its pages (compressed, WARC) is worked on in at most about this many tasks,
+# each reading it from its start to its pages: more would spread it over more workers, but read it more.
+TASKS_PER_UNSEEKABLE_FILE = 8
+
+Check = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Input files, folders and patterns (as for `cleanpipe run`), to be read by an executor's workers:
+    a step given Inputs reads the pages where it runs, and the caller sees none of their text."""
+
+    paths: Sequence[str | Path]
+    read: ReadOptions = field(default_factory=ReadOptions)
+
+
+def survey_all(
+    executor: Executor[Any], tasks: Iterable[SurveyTask], check: Check | None = None
+) -> Iterator[FileSurvey]:
+    """Every file's survey, in order. A lost worker (see Executor.lost_worker) makes the surveys in flight
+    run again one file per task, and a file whose reading kills a worker again fails alone."""
+    in_flight: deque[SurveyTask] = deque()
+    source = iter(tasks)
+
+    def feed() -> Iterator[SurveyTask]:
+        for task in source:
+            in_flight.append(task)
+            yield task
+
+    while True:
+        try:
+            for surveys in executor.map_ordered(survey_files, feed(), check=check):
+                in_flight.popleft()
+                yield from surveys
+            return
+        except Exception as error:
+            if not executor.lost_worker(error):
+                raise
+        executor.restart()
+        while in_flight:
+            task = in_flight.popleft()
+            for file in task.files:
+                yield survey_alone(executor, replace(task, files=[file]), check)
+
+
+def survey_alone(executor: Executor[Any], task: SurveyTask, check: Check | None = None) -> FileSurvey:
+    """The survey of a task's one file, on a fresh worker; a failure when reading it kills that worker too."""
+    try:
+        return next(executor.map_ordered(survey_files, [task], check=check))[0]
+    except Exception as error:
+        if not executor.lost_worker(error):
+            raise
+    executor.restart()
+    file = task.files[0][0]
+    problem = "the worker process reading this file died (killed by the operating system, as when out of memory)"
+    current = FileState(file_key(file), file_size(file), 0, "", task.config_hash, __version__)
+    return FileSurvey(file, current, [ReadFailure(file.relative.as_posix(), file.where, problem)])
+
+
+def survey_tasks(
+    files: Iterable[InputFile],
+    options: ReadOptions,
+    config_hash: str = "",
+    known: Callable[[InputFile], FileState | None] = lambda file: None,
+) -> Iterator[SurveyTask]:
+    """The files in groups (SURVEY_FILES, SURVEY_BYTES), each with what `known` says of it."""
+    group: list[tuple[InputFile, FileState | None]] = []
+    size = 0
+    for file in files:
+        group.append((file, known(file)))
+        size += file_size(file)
+        if len(group) >= SURVEY_FILES or size >= SURVEY_BYTES:
+            yield SurveyTask(group, options, config_hash)
+            group, size = [], 0
+    if group:
+        yield SurveyTask(group, options, config_hash)
+
+
+def shard_size_for(survey: FileSurvey, shard_size: int) -> int:
+    """How many of the file's pages a task takes: `shard_size`, or more when the file cannot seek."""
+    if survey.seekable:
+        return shard_size
+    return max(shard_size, -(-len(survey.items or []) // TASKS_PER_UNSEEKABLE_FILE))
+
+
+def shards(
+    inputs: Sequence[str | Path],
+    options: ReadOptions,
+    executor: Executor[Any],
+    shard_size: int,
+    failures: list[ReadFailure],
+    check: Check | None = None,
+) -> Iterator[list[tuple[str, InputFile, PageRef]]]:
+    """Every page under the inputs as references, in input order and in shards, surveyed on `executor`;
+    ids and outputs unique across the inputs as `iter_pages` makes them; read failures go to `failures`."""
+    unique = Uniquifier() if len(inputs) > 1 else None
+    shard: list[tuple[str, InputFile, PageRef]] = []
+    for survey in survey_all(executor, survey_tasks(iter_files(inputs, options), options), check):
+        size = shard_size_for(survey, shard_size)
+        for item in survey.items or []:
+            if isinstance(item, ReadFailure):
+                failures.append(item)
+                continue
+            if unique is not None:
+                identity, output = unique.unique_name(item.id, item.output)
+                item = replace(item, id=identity, output=output)
+            shard.append((survey.state.path, survey.file, item))
+            if len(shard) >= size:
+                yield shard
+                shard = []
+    if shard:
+        yield shard
+
+
+def file_size(file: InputFile) -> int:
+    """The file's size as listed; 0 when it cannot be had (the survey then says what is wrong)."""
+    try:
+        return int(file.path.stat().st_size)
+    except OSError:
+        return 0
