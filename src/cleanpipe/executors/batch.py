@@ -416,6 +416,7 @@ class _Batch:
             str((index.folder / SHINGLES_FOLDER).resolve()) if options.dedup != "off" else "",
         )
         self.shard: list[tuple[str, InputFile, PageRef]] = []
+        self.spill = str((temporary / "surveys").resolve())  # large surveys' page references
         self.seen: list[tuple[int, str, int, str]] = []
         self.files: dict[str, _FileProgress] = {}
 
@@ -437,10 +438,10 @@ class _Batch:
             return self.state.known_file(file_key(file), self.summary.config_hash)
 
         files = iter_files(list(self.options.inputs), self.read_options)
-        return survey_tasks(files, self.read_options, self.summary.config_hash, known)
+        return survey_tasks(files, self.read_options, self.summary.config_hash, known, self.spill)
 
     def _survey_task(self, files: list[tuple[InputFile, FileState | None]]) -> SurveyTask:
-        return SurveyTask(files, self.read_options, self.summary.config_hash)
+        return SurveyTask(files, self.read_options, self.summary.config_hash, self.spill)
 
     def _read(self, survey: FileSurvey, ordinal: int) -> Iterator[ShardTask]:
         self.stop_request.check()
@@ -450,16 +451,15 @@ class _Batch:
         if unchanged is not None and self._outputs_exist(current.path):
             self._keep_file(current, ordinal, unchanged)
             return
-        if survey.items is None:  # unchanged, but its outputs are gone: its pages are needed after all
+        if not survey.read:  # unchanged, but its outputs are gone: its pages are needed after all
             survey = survey_alone(self.executor, self._survey_task([(file, None)]), self.stop_request.check)
         progress = self.files[current.path] = _FileProgress(current, ordinal)
         if file.renamed:
             self.summary.warnings += 1
             message = f"file name is not UTF-8; its pages' ids and outputs use {file.relative.as_posix()!r}"
             self.emit("warning", {"page": file.relative.as_posix(), "source": file.where, "message": message})
-        items = survey.items or []
         shard_size = shard_size_for(survey, self.options.shard_size)
-        for item in items:
+        for item in survey.all_items():
             if isinstance(item, ReadFailure):
                 progress.failed = True
                 _fail(self.summary, self.emit, item.id, item.source, "read", item.problem)

@@ -37,7 +37,12 @@ class LocalExecutor(Executor["Future[Any]"]):
     def _new_pool(self) -> ProcessPoolExecutor | None:
         if self.workers == 1:
             return None
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"), initializer=_start_worker)
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"), initializer=_start_worker)
+        # The pool starts a process per task submitted while none is idle: all of them now, so they import
+        # cleanpipe while the run lists and surveys its inputs, not when the first shards are ready.
+        for _ in range(self.workers):
+            pool.submit(_ready)
+        return pool
 
     @property
     def parallelism(self) -> int:
@@ -101,6 +106,10 @@ class LocalExecutor(Executor["Future[Any]"]):
         self.pool = self._new_pool()
 
 
+def _ready() -> None:
+    """Nothing: a task that makes the pool start a worker process, which imports what tasks need."""
+
+
 def _start_worker() -> None:
     """A worker leaves SIGTERM and SIGINT to the process that started it, and ends when that process does,
     even if it is killed with SIGKILL (Linux's PR_SET_PDEATHSIG)."""
@@ -111,3 +120,4 @@ def _start_worker() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: workers still end when the run ends normally
         pass
+    import cleanpipe.executors.steps  # noqa: F401 - the pipeline, its rules and the readers, loaded once here

@@ -21,12 +21,15 @@ from cleanpipe.executors.steps import FileSurvey, PageRef, SurveyTask, file_key,
 from cleanpipe.io.readers import InputFile, ReadOptions, Uniquifier, iter_files
 from cleanpipe.io.records import ReadFailure
 
-# Files surveyed per task: up to this many, and up to this many bytes (one larger file is a task alone).
+# Files surveyed per task: up to this many, and up to this many bytes (a larger file is a task alone, so
+# big files are surveyed side by side).
 SURVEY_FILES = 32
-SURVEY_BYTES = 64 << 20
-# A file that cannot seek to its pages (compressed, WARC) is worked on in at most about this many tasks,
-# each reading it from its start to its pages: more would spread it over more workers, but read it more.
-TASKS_PER_UNSEEKABLE_FILE = 8
+SURVEY_BYTES = 4 << 20
+# A file that cannot seek to its pages (compressed, WARC) is worked on in about this many tasks (of at
+# least a shard each), each reading it from its start to its pages. Fewer tasks read it less often; more
+# spread it over more workers and end a run with shorter tasks. Reading a JSON Lines page through costs
+# about 1/500 of cleaning it, so 24 tasks add about 24/1000 (2.4%) to the file's cleaning.
+TASKS_PER_UNSEEKABLE_FILE = 24
 
 Check = Callable[[], None]
 
@@ -80,7 +83,8 @@ def survey_alone(executor: Executor[Any], task: SurveyTask, check: Check | None 
     file = task.files[0][0]
     problem = "the worker process reading this file died (killed by the operating system, as when out of memory)"
     current = FileState(file_key(file), file_size(file), 0, "", task.config_hash, __version__)
-    return FileSurvey(file, current, [ReadFailure(file.relative.as_posix(), file.where, problem)])
+    failure = ReadFailure(file.relative.as_posix(), file.where, problem)
+    return FileSurvey(file, current, items=[failure], count=1)
 
 
 def survey_tasks(
@@ -88,25 +92,27 @@ def survey_tasks(
     options: ReadOptions,
     config_hash: str = "",
     known: Callable[[InputFile], FileState | None] = lambda file: None,
+    spill: str = "",
 ) -> Iterator[SurveyTask]:
-    """The files in groups (SURVEY_FILES, SURVEY_BYTES), each with what `known` says of it."""
+    """The files in groups (SURVEY_FILES, SURVEY_BYTES), each with what `known` says of it; a large
+    survey's items go to a file in `spill` (see SurveyTask)."""
     group: list[tuple[InputFile, FileState | None]] = []
     size = 0
     for file in files:
         group.append((file, known(file)))
         size += file_size(file)
         if len(group) >= SURVEY_FILES or size >= SURVEY_BYTES:
-            yield SurveyTask(group, options, config_hash)
+            yield SurveyTask(group, options, config_hash, spill)
             group, size = [], 0
     if group:
-        yield SurveyTask(group, options, config_hash)
+        yield SurveyTask(group, options, config_hash, spill)
 
 
 def shard_size_for(survey: FileSurvey, shard_size: int) -> int:
     """How many of the file's pages a task takes: `shard_size`, or more when the file cannot seek."""
     if survey.seekable:
         return shard_size
-    return max(shard_size, -(-len(survey.items or []) // TASKS_PER_UNSEEKABLE_FILE))
+    return max(shard_size, -(-survey.count // TASKS_PER_UNSEEKABLE_FILE))
 
 
 def shards(
@@ -123,7 +129,7 @@ def shards(
     shard: list[tuple[str, InputFile, PageRef]] = []
     for survey in survey_all(executor, survey_tasks(iter_files(inputs, options), options), check):
         size = shard_size_for(survey, shard_size)
-        for item in survey.items or []:
+        for item in survey.all_items():
             if isinstance(item, ReadFailure):
                 failures.append(item)
                 continue

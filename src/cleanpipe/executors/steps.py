@@ -17,6 +17,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
+import pickle
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -38,6 +41,9 @@ from cleanpipe.pipeline import Pipeline
 from cleanpipe.stages.render import split_front_matter
 
 _DIGEST_CHUNK = 1 << 20
+# A file's survey with more items than this is handed back in a file beside the outputs, not in memory,
+# so the driver holds one survey's references at a time whatever the size of a dump.
+SPILL_ITEMS = 20_000
 # Two pages of one file this many records apart or more are read from their own places, not by reading
 # through the records between them (when the file can seek).
 SEEK_GAP = 64
@@ -70,20 +76,33 @@ class SurveyTask:
     files: list[tuple[InputFile, FileState | None]]
     read: ReadOptions
     config_hash: str
+    spill: str = ""  # a folder every worker and the driver see, for a large survey's items ('': none)
 
 
 @dataclass
 class FileSurvey:
+    """A file's identity and its items (page references and read failures), in file order: in `items`,
+    or in the file `spilled` (pickled one after another) for a large one; `read` is False for a file
+    found as the state holds it (not read further). `seekable`: every page can be read from its place
+    without reading what comes before it."""
+
     file: InputFile
     state: FileState
-    items: list[PageRef | ReadFailure] | None  # None: the file is as the state holds it
+    read: bool = True
+    items: list[PageRef | ReadFailure] = field(default_factory=list)
+    spilled: str = ""
+    count: int = 0
+    seekable: bool = True
 
-    @property
-    def seekable(self) -> bool:
-        """Its pages can be read from their places without reading what comes before them."""
-        return all(
-            item.place.offset >= 0 or item.place.position == 0 for item in self.items or [] if isinstance(item, PageRef)
-        )
+    def all_items(self) -> Iterator[PageRef | ReadFailure]:
+        """The items, read back from the spill file (then deleted) for a large survey."""
+        if not self.spilled:
+            yield from self.items
+            return
+        with open(self.spilled, "rb") as stream:
+            for _ in range(self.count):
+                yield pickle.load(stream)
+        os.unlink(self.spilled)
 
 
 def survey_files(task: SurveyTask) -> list[FileSurvey]:
@@ -95,11 +114,38 @@ def survey_files(task: SurveyTask) -> list[FileSurvey]:
         except OSError as error:  # gone since it was listed, unreadable: a failure of this file only
             state = FileState(file_key(file), 0, 0, "", task.config_hash, __version__)
             failure = ReadFailure(file.relative.as_posix(), file.where, f"cannot read: {error}")
-            surveys.append(FileSurvey(file, state, [failure]))
+            surveys.append(FileSurvey(file, state, items=[failure], count=1))
             continue
-        items = None if state == known else list(_refs(file, task.read))
-        surveys.append(FileSurvey(file, state, items))
+        if state == known:
+            surveys.append(FileSurvey(file, state, read=False))
+        else:
+            surveys.append(_survey(FileSurvey(file, state), _refs(file, task.read), task.spill))
     return surveys
+
+
+def _survey(survey: FileSurvey, items: Iterator[PageRef | ReadFailure], spill: str) -> FileSurvey:
+    """The survey with its items, kept in memory up to SPILL_ITEMS, the rest of them (and those) in a file."""
+    stream = None
+    try:
+        for item in items:
+            if isinstance(item, PageRef) and item.place.offset < 0 and item.place.position:
+                survey.seekable = False
+            survey.count += 1
+            if stream is not None:
+                pickle.dump(item, stream, pickle.HIGHEST_PROTOCOL)
+                continue
+            survey.items.append(item)
+            if spill and len(survey.items) > SPILL_ITEMS:
+                Path(spill).mkdir(parents=True, exist_ok=True)
+                handle, survey.spilled = tempfile.mkstemp(dir=spill, suffix=".refs")
+                stream = os.fdopen(handle, "wb")
+                for kept in survey.items:
+                    pickle.dump(kept, stream, pickle.HIGHEST_PROTOCOL)
+                survey.items = []
+    finally:
+        if stream is not None:
+            stream.close()
+    return survey
 
 
 def _refs(file: InputFile, options: ReadOptions) -> Iterator[PageRef | ReadFailure]:
