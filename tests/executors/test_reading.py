@@ -75,6 +75,7 @@ def _container_files(folder: Path) -> list[Path]:
         "array.json": json.dumps(_rows(12), ensure_ascii=False).encode(),
         "crawl.warc": _warc(12, gzip_records=False),
         "crawl.warc.gz": _warc(12, gzip_records=True),
+        "whole.warc.gz": gzip.compress(_warc(12, gzip_records=False)),  # one member: cannot seek
     }
     for name, data in files.items():
         (folder / name).write_bytes(data)
@@ -96,8 +97,11 @@ def test_a_read_from_any_records_place_gives_the_rest_of_the_whole_read(tmp_path
             part = list(read_places(file, start=place))
             assert [p for p, _ in part] == [p for p, _ in whole[place.ordinal :]], (path.name, place)
             assert [_key(i) for _, i in part] == [_key(i) for _, i in whole[place.ordinal :]], (path.name, place)
-        stored = path.suffix == ".jsonl" or path.name == "dureader.json"
-        assert all((place.offset >= 0) == stored for place, item in whole if isinstance(item, PageRecord)), path.name
+        # A place has a byte offset in a file stored as it is, and at a gzip member's start in a WARC (one
+        # member a record); not in a gzipped JSON Lines file (one member) nor in a JSON array.
+        seekable = path.name not in ("dump.jsonl.gz", "array.json", "whole.warc.gz")
+        offsets = [place.offset >= 0 for place, item in whole if isinstance(item, PageRecord) and place.position > 1]
+        assert offsets and all(offsets) == seekable and any(offsets) == seekable, path.name
 
 
 def test_a_page_is_read_again_from_its_offset_in_a_file_that_can_seek(tmp_path: Path) -> None:
@@ -162,6 +166,11 @@ def test_a_file_that_cannot_seek_is_worked_on_in_a_few_tasks(tmp_path: Path) -> 
     assert len(failures) == 1  # the line that is not JSON
     ids = [ref.id for shard in reading for _, _, ref in shard]
     assert ids == [page.id for page in iter_pages([packed]) if isinstance(page, PageRecord)]
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    (crawl / "crawl.warc.gz").write_bytes(_warc(40, gzip_records=True))  # one gzip member a record: seeks
+    with LocalExecutor(1) as executor:
+        assert [len(shard) for shard in shards([crawl], ReadOptions(), executor, 4, [])] == [4] * 7 + [2]
 
 
 def _no_reading_here(*args: object, **kwargs: object) -> None:

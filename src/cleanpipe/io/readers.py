@@ -17,6 +17,7 @@ import json
 import os
 import re
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -179,7 +180,7 @@ def read_places(
     reader = {"jsonl": _read_jsonl, "json": _read_json, "warc": _read_warc}[kind]
     container = _Container(file, options, start or ReadStart())
     try:
-        with _open_container(file.path, compression) as stream:
+        with _open_container(file.path, compression, members=kind == "warc") as stream:
             container.stored = stream if _is_stored(stream) else None
             for item in reader(container, stream):
                 yield container.place, item
@@ -384,15 +385,21 @@ def _page_file(file: InputFile, compression: str | None = None) -> PageRecord | 
 
 
 @contextmanager
-def _open_container(path: Path | UrlPath, compression: str | None) -> Iterator[IO[bytes]]:
+def _open_container(path: Path | UrlPath, compression: str | None, members: bool = False) -> Iterator[IO[bytes]]:
     """The file's decompressed bytes as a stream. A compression suffix decides; without one the first
     bytes do, so a gzipped file named '.jsonl' still reads. A decompression error ends the stream as if
-    the file ended there and is kept for `stream_error`, so every byte decoded before it is still read."""
+    the file ended there and is kept for `stream_error`, so every byte decoded before it is still read.
+    With `members`, gzip is read member by member (see _GzipMembers, kept as the stream's `raw.members`)."""
     with path.open("rb") as raw:
         if compression is None:
             magic = raw.peek(4)[:4]
             compression = "gzip" if magic.startswith(GZIP_MAGIC) else "zstd" if magic == ZSTD_MAGIC else None
-        if compression == "gzip":
+        if compression == "gzip" and members:
+            guarded = _Guarded((reader := _GzipMembers(raw)).read)
+            guarded.members = reader
+            with io.BufferedReader(guarded) as stream:
+                yield stream
+        elif compression == "gzip":
             with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
                 with io.BufferedReader(_Guarded(unzipped.read1)) as stream:
                     yield stream
@@ -424,6 +431,7 @@ class _Guarded(io.RawIOBase):
         self._read_some = read_some  # returns what is available, at most one piece: read1 semantics
         self.error: Exception | None = None
         self._position = 0
+        self.members: _GzipMembers | None = None
 
     def readable(self) -> bool:
         return True
@@ -443,6 +451,63 @@ class _Guarded(io.RawIOBase):
         target[: len(data)] = data
         self._position += len(data)
         return len(data)
+
+
+class _GzipMembers:
+    """Decompresses a stream of gzip members, a piece at a time, as gzip.GzipFile does (zero padding
+    between members skipped, a truncated member an EOFError), and remembers where each member starts in
+    the file and in the decompressed stream. A WARC file is written one member a record, so a record can
+    be read again from its member without reading the file up to it."""
+
+    def __init__(self, source: IO[bytes]) -> None:
+        self._source = source
+        self._raw = 0  # the file offset after the bytes read from source
+        self._member: Any = None  # the current member's decompressor
+        self._pending = b""  # bytes read from the file and not yet decompressed
+        self._out = b""
+        self._offset = 0
+        self._produced = 0  # decompressed bytes before _out
+        self._starts: deque[tuple[int, int]] = deque()  # (decompressed offset, file offset) of members
+
+    def restart_at(self, offset: int) -> None:
+        """Read from the member that starts at `offset` in the file (before anything was read)."""
+        self._source.seek(offset)
+        self._raw = offset
+
+    def file_offset(self, decompressed: int) -> int:
+        """Where the member that starts at `decompressed` in the stream starts in the file; -1 when no
+        member starts there. Asked in increasing order."""
+        while self._starts and self._starts[0][0] < decompressed:
+            self._starts.popleft()
+        if self._starts and self._starts[0][0] == decompressed:
+            return self._starts[0][1]
+        return -1
+
+    def read(self, size: int) -> bytes:
+        """Up to `size` decompressed bytes; b'' at the end of the last complete member."""
+        while self._offset >= len(self._out):
+            if not self._pending:
+                self._pending = self._source.read(CHUNK_BYTES)
+                self._raw += len(self._pending)
+                if not self._pending:
+                    if self._member is not None:
+                        raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+                    return b""
+            if self._member is None:
+                self._pending = self._pending.lstrip(b"\0")
+                if not self._pending:
+                    continue
+                self._starts.append((self._produced + len(self._out), self._raw - len(self._pending)))
+                self._member = zlib.decompressobj(wbits=31)
+            self._produced += len(self._out)
+            self._out, self._offset = self._member.decompress(self._pending, CHUNK_BYTES * 4), 0
+            if self._member.eof:
+                self._pending, self._member = self._member.unused_data, None
+            else:
+                self._pending = self._member.unconsumed_tail
+        piece = self._out[self._offset : self._offset + size]
+        self._offset += len(piece)
+        return piece
 
 
 class _ZstdReader:
@@ -808,15 +873,28 @@ def _read_warc(container: _Container, stream: IO[bytes]) -> Iterator[PageRecord 
     than its Content-Length, or a header warcio cannot parse; each ends the file with a failure naming the
     record, after the pages before it. Records before the container's start are read through, not kept."""
     options = container.options
+    members: _GzipMembers | None = getattr(getattr(stream, "raw", None), "members", None)
+    position = 0
+    if container.start.offset >= 0 and container.start.position >= 1 and (members or container.stored):
+        position = container.start.position - 1
+        if members is not None:
+            members.restart_at(container.start.offset)
+        else:
+            stream.seek(container.start.offset)
     archive = ArchiveIterator(stream)
     records = iter(archive)
-    position = 0
     while True:
         # warcio reports damage with many exception types (ArchiveLoadFailed, ValueError, even AttributeError
         # on a garbled header), so any exception from it ends this file with a failure, never the run.
         try:
             record = next(records)
-            if container.at(position + 1):
+            # Where the record starts in the file: in a file stored as it is, or at a gzip member's start.
+            offset = -1
+            if members is not None:
+                offset = members.file_offset(archive.offset)
+            elif container.stored is not None:
+                offset = archive.offset  # warcio counts from where the file was when it began
+            if container.at(position + 1, offset):
                 page = _warc_page(container, record, position + 1, options)
             else:  # before the start: read through, not kept
                 _drain(record.raw_stream)
