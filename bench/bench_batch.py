@@ -205,6 +205,7 @@ class _Proc:
     parent: int
     role: str = "worker"
     hwm_kib: int = 0
+    anon_kib: int = 0  # the largest RssAnon sampled: RSS without file pages (memory maps, page cache)
     cpu_seconds: float = 0.0
 
 
@@ -268,18 +269,20 @@ def _machine_busy_seconds() -> float:
     return (sum(fields[:3]) + sum(fields[5:8])) / _TICKS
 
 
-def _memory_kib(pid: int) -> tuple[int, int]:
-    """(VmHWM, VmRSS) of a process in KiB; (0, 0) if it is gone."""
-    hwm = rss = 0
+def _memory_kib(pid: int) -> tuple[int, int, int]:
+    """(VmHWM, VmRSS, RssAnon) of a process in KiB; zeros if it is gone."""
+    hwm = rss = anon = 0
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 hwm = int(line.split()[1])
             elif line.startswith("VmRSS:"):
                 rss = int(line.split()[1])
+            elif line.startswith("RssAnon:"):
+                anon = int(line.split()[1])
     except OSError:
         pass
-    return hwm, rss
+    return hwm, rss, anon
 
 
 def _cmdline(pid: int) -> str:
@@ -324,13 +327,14 @@ class TreeSampler(threading.Thread):
         for pid in tree:
             if pid not in parents:
                 continue
-            hwm, rss = _memory_kib(pid)
+            hwm, rss, anon = _memory_kib(pid)
             if hwm == 0:
                 continue
             proc = procs.get(pid)
             if proc is None:
                 proc = procs[pid] = _Proc(pid, parents[pid][0], role=self._role(pid, parents[pid][0]))
             proc.hwm_kib = max(proc.hwm_kib, hwm)
+            proc.anon_kib = max(proc.anon_kib, anon)
             proc.cpu_seconds = max(proc.cpu_seconds, parents[pid][1])
             total += rss
         self.measurement.tree_rss_peak_kib = max(self.measurement.tree_rss_peak_kib, total)
@@ -398,7 +402,8 @@ def _row(m: Measurement) -> str:
         f"| {m.label} | {pages['read']:,} | {pages['written']:,} | {pages['skipped']:,} | {m.wall:.1f} "
         f"| {m.batch_seconds:.1f} | {m.pages / m.wall:,.0f} | {m.text_bytes / MB / m.wall:.2f} "
         f"| {m.main.cpu_seconds:.1f} | {worker_cpu:.1f} | {m.other_cpu:.0f} "
-        f"| {m.main.hwm_kib / MIB:.0f} | {worker_peak / MIB:.0f} | {m.tree_rss_peak_kib / MIB:.0f} |"
+        f"| {m.main.hwm_kib / MIB:.0f} | {m.main.anon_kib / MIB:.0f} | {worker_peak / MIB:.0f} "
+        f"| {m.tree_rss_peak_kib / MIB:.0f} |"
     )
 
 
@@ -423,15 +428,19 @@ def render(corpus: Corpus, runs: dict[str, Measurement], command: str, identical
         "- wall s: from starting the subprocess to its exit (interpreter start-up included); batch s: "
         "`seconds` in run.json; pages/s and MB/s divide the pages and their UTF-8 text bytes by wall s",
         "- CPU s and peak RSS from /proc, sampled every 0.2 s over the process tree: main = the `cleanpipe` "
-        "process (reads, hashes, SQLite, writes the audit; with --workers 1 it also cleans), workers = the "
-        "pool's processes (CPU summed, RSS the largest one's VmHWM), tree = the largest sum of VmRSS of all "
-        "processes at one sample (forkserver and resource tracker included); CPU s other processes = CPU "
-        "time the rest of the machine used during the run (/proc/stat busy time minus this run's): on a "
-        "shared machine that is work competing with the workers for the cores",
+        "process (lists the inputs, decides, SQLite, writes the audit; with --workers 1 it also reads and "
+        "cleans), workers = the pool's processes (CPU summed, RSS the largest one's VmHWM), tree = the "
+        "largest sum of VmRSS of all processes at one sample (forkserver and resource tracker included); CPU "
+        "s other processes = CPU time the rest of the machine used during the run (/proc/stat busy time minus"
+        " this run's): on a shared machine that is work competing with the workers for the cores; peak "
+        "anonymous main = the largest RssAnon sampled of the main process: its RSS without file pages (the "
+        "near-duplicate pass reads the workers' shingle-set files through memory maps, which count in RSS "
+        "but are page cache the kernel can drop)",
         "",
         "| run | pages read | cleaned | skipped | wall s | batch s | pages/s | MB/s | CPU s main | CPU s workers "
-        "| CPU s other processes | peak RSS main MiB | peak RSS worker MiB | peak RSS tree MiB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| CPU s other processes | peak RSS main MiB | peak anonymous main MiB | peak RSS worker MiB "
+        "| peak RSS tree MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     lines += [_row(m) for m in runs.values()]
     lines += [

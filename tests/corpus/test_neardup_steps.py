@@ -132,3 +132,30 @@ def test_a_pass_stopped_while_its_tasks_run_is_done_again_by_the_next(tmp_path: 
     with LocalExecutor(2) as executor:
         index.run_pass(texts.get, executor=executor)
     assert list(index.clusters()) == expected
+
+
+def test_a_pass_stopped_in_its_cluster_step_keeps_the_last_decisions_and_is_done_again(tmp_path: Path) -> None:
+    """A stop request while the pass decides (in this process, after its tasks): the decisions are those
+    of the pass before, and the next pass finds the clusters an uninterrupted pass finds."""
+    texts = {"article": ARTICLE, "cut": _cut_last(ARTICLE), "seed": SEED, "seed-wide": _respaced(SEED), **BRIDGE}
+    pages = list(texts)
+    expected = list(_stored_pass(tmp_path / "whole", texts, pages, None, set()).clusters())
+    assert len(expected) >= 2
+    index = _stored_pass(tmp_path / "stopped", texts, pages[:2], None, set())
+    before = list(index.duplicates())
+    assert before  # the article and its cut copy
+    signed = {page: signed_page(texts[page], SETTINGS) for page in pages[2:]}
+    index.add((page, signed[page][0]) for page in pages[2:])
+    calls = 0
+
+    def stop_on_the_third_call() -> None:  # the route's check, the first cluster, then the second
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise InterruptedError("stop requested")
+
+    with pytest.raises(InterruptedError):
+        index.run_pass(texts.get, check=stop_on_the_third_call)
+    assert calls == 3 and list(index.duplicates()) == before
+    index.run_pass(texts.get)
+    assert list(index.clusters()) == expected

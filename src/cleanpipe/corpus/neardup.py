@@ -354,9 +354,10 @@ class NearDupIndex:
 
         Steps 3 and 4 are tasks (pairs.find_pairs per group of partitions, pairs.verify_pairs per route) run
         on `executor` (None: here, one after the other), with files in between; `check` is called while
-        waiting for them (a stop request raises). The cluster step joins what the routes found. Memory
-        holds one key range's rows, one route's pairs, the union-find of the pages met in verified pairs
-        and a bounded shingle cache: nothing per page of the index but one bit."""
+        waiting for them, and between the cluster step's routes and clusters (a stop request raises: the
+        decisions are left as they were, and the next pass does this one again). The cluster step joins
+        what the routes found. Memory holds one key range's rows, one route's pairs, the union-find of the
+        pages met in verified pairs and a bounded shingle cache: nothing per page of the index but one bit."""
         if keep not in KEEP_POLICIES:
             raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)}, not {keep!r}")
         report = PassReport()
@@ -386,11 +387,11 @@ class NearDupIndex:
             report.candidates += verified.compared
         found = np.concatenate(edges) if edges else np.zeros(0, EDGE_ROW)
         cache = ShingleCache(lambda entry: self.shingle_set(entry, text_of))
-        more = self._check_handed_back(joined(found["a"], found["b"]), routes, cache, report)
+        more = self._check_handed_back(joined(found["a"], found["b"]), routes, cache, report, check)
         self._insert_edges(more)
         report.verified = found.size + more.size
         self._set_meta("grouped", str(max(top, grouped)))
-        self.decide(keep, cache, report)
+        self.decide(keep, cache, report, check)
         end_pass(self.folder)
         self.drop_shingle_sets()
         return report
@@ -405,12 +406,21 @@ class NearDupIndex:
                     zip(rows["a"].tolist(), rows["b"].tolist(), rows["similarity"].tolist(), strict=True),
                 )
 
-    def _check_handed_back(self, joins: Joins, routes: int, cache: ShingleCache, report: PassReport) -> np.ndarray:
+    def _check_handed_back(
+        self,
+        joins: Joins,
+        routes: int,
+        cache: ShingleCache,
+        report: PassReport,
+        check: Callable[[], None] | None = None,
+    ) -> np.ndarray:
         """The cluster step's checks: the pairs the routes handed back whose pages the edges do not join
         (a page with no stored shingle set is read back from its text), route by route."""
         threshold = self.settings.threshold
         edges = []
         for route in range(routes):
+            if check is not None:
+                check()
             pairs, later_places, earlier_places = apart(joins, handed_back(self.folder, route))
             parent = joins.parent
             for pair, later_at, earlier_at in zip(
@@ -500,10 +510,13 @@ class NearDupIndex:
             self.db.execute("SELECT COUNT(*) FROM dedup_entries WHERE live = 1 AND entry > ?", (grouped,)).fetchone()[0]
         )
 
-    def decide(self, keep: str, shingles: ShingleCache, report: PassReport) -> None:
+    def decide(
+        self, keep: str, shingles: ShingleCache, report: PassReport, check: Callable[[], None] | None = None
+    ) -> None:
         """Step 5: clusters of live entries joined by edges, the page kept in each, and the decisions.
         Clusters are labelled in SQLite and read back one at a time; decisions are streamed into SQLite:
-        memory holds one cluster, whatever the number of pages and edges."""
+        memory holds one cluster, whatever the number of pages and edges. `check` is called before each
+        cluster; when it raises, the decisions are rolled back to the last pass's."""
         self._label_clusters()
         with self.db:
             self.db.execute("BEGIN")
@@ -511,6 +524,8 @@ class NearDupIndex:
             self.db.execute("DELETE FROM decided")
             batch: list[tuple[str, int, str, int, float, str]] = []
             for members in self._clusters_labelled():
+                if check is not None:
+                    check()
                 batch += self._cluster_decisions(members, keep, shingles)
                 report.clusters += 1
                 if len(batch) >= _DECISION_BATCH:
