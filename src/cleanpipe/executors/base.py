@@ -112,6 +112,60 @@ class Executor(ABC, Generic[Handle]):
                 continue
 
 
+def map_isolating(
+    executor: Executor[Any],
+    step: Callable[[Task], Result],
+    tasks: Iterable[Task],
+    *,
+    split: Callable[[Task], Iterable[Task]],
+    failed: Callable[[Task], Result],
+    check: Callable[[], None] | None = None,
+) -> Iterator[Result]:
+    """`executor.map_ordered(step, tasks)`, but a worker lost under a task (see Executor.lost_worker: a
+    process killed by the operating system, as when out of memory, breaks a local pool and every task in
+    flight with it) restarts the executor and runs the tasks in flight again split into tasks of one item
+    each (`split`), so the item that kills a worker again costs that item only: its result is then
+    `failed(task)`, and the map goes on."""
+    in_flight: deque[Task] = deque()
+    source = iter(tasks)
+
+    def feed() -> Iterator[Task]:
+        for task in source:
+            in_flight.append(task)
+            yield task
+
+    while True:
+        try:
+            for result in executor.map_ordered(step, feed(), check=check):
+                in_flight.popleft()
+                yield result
+            return
+        except Exception as error:
+            if not executor.lost_worker(error):
+                raise
+        executor.restart()
+        while in_flight:
+            for part in split(in_flight.popleft()):
+                yield run_alone(executor, step, part, failed, check)
+
+
+def run_alone(
+    executor: Executor[Any],
+    step: Callable[[Task], Result],
+    task: Task,
+    failed: Callable[[Task], Result],
+    check: Callable[[], None] | None = None,
+) -> Result:
+    """`step(task)` on the executor; `failed(task)` when it kills the worker (the executor is restarted)."""
+    try:
+        return next(executor.map_ordered(step, [task], check=check))
+    except Exception as error:
+        if not executor.lost_worker(error):
+            raise
+    executor.restart()
+    return failed(task)
+
+
 class ExecutorError(ValueError):
     """An executor that cannot be had: an unknown name, Ray not installed, a cluster out of reach."""
 

@@ -27,7 +27,7 @@ import shutil
 import signal
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -45,7 +45,7 @@ from cleanpipe.corpus.neardup import (
     NearDupSettings,
     page_keys,
 )
-from cleanpipe.executors.base import EXECUTORS, Executor, make_executor
+from cleanpipe.executors.base import EXECUTORS, Executor, make_executor, map_isolating
 from cleanpipe.executors.lock import OutputLock
 from cleanpipe.executors.reading import shard_size_for, survey_all, survey_alone, survey_tasks
 from cleanpipe.executors.state import FileState, State
@@ -340,44 +340,22 @@ class _FileProgress:
 
 
 def _clean_all(executor: Executor[Any], batch: _Batch, stop: _Stop) -> None:
-    """Every shard cleaned on the executor, its outcomes collected in input order.
-
-    A worker process that dies under a shard (killed by the operating system, as when out of memory)
-    breaks a local pool and every shard in flight with it: the pool is replaced and those shards' pages
-    are cleaned again one page per task, so the page that kills a worker again fails alone, named, and
-    the run goes on with the rest."""
-    tasks = batch.tasks()
-    in_flight: deque[ShardTask] = deque()
-
-    def feed() -> Iterator[ShardTask]:
-        for task in tasks:
-            in_flight.append(task)
-            yield task
-
-    while True:
-        try:
-            for outcomes in executor.map_ordered(clean_shard, feed(), check=stop.check):
-                in_flight.popleft()
-                batch.collect(outcomes)
-            return
-        except Exception as error:
-            if not executor.lost_worker(error):
-                raise
-        executor.restart()
-        while in_flight:
-            task = in_flight.popleft()
-            for page in task.pages:
-                batch.collect(_page_alone(executor, replace(task, pages=[page]), stop))
+    """Every shard cleaned on the executor, its outcomes collected in input order. A worker process that
+    dies under a shard (killed by the operating system, as when out of memory) breaks a local pool and
+    every shard in flight with it: the pool is replaced and those shards' pages are cleaned again one page
+    per task, so the page that kills a worker again fails alone, named, and the run goes on with the rest
+    (base.map_isolating)."""
+    for outcomes in map_isolating(
+        executor, clean_shard, batch.tasks(), split=_one_page_each, failed=_died, check=stop.check
+    ):
+        batch.collect(outcomes)
 
 
-def _page_alone(executor: Executor[Any], task: ShardTask, stop: _Stop) -> list[PageOutcome]:
-    """A shard of one page, on a fresh worker; a failed outcome when it kills that worker too."""
-    try:
-        return next(executor.map_ordered(clean_shard, [task], check=stop.check))
-    except Exception as error:
-        if not executor.lost_worker(error):
-            raise
-    executor.restart()
+def _one_page_each(task: ShardTask) -> list[ShardTask]:
+    return [replace(task, pages=[page]) for page in task.pages]
+
+
+def _died(task: ShardTask) -> list[PageOutcome]:
     file, _, ref = task.pages[0]
     problem = "the worker process cleaning this page died (killed by the operating system, as when out of memory)"
     return [PageOutcome(file, ref.pos, ref.id, ref.source, ref.input_hash, problem=problem, stage="worker")]

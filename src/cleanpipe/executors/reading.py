@@ -8,14 +8,13 @@ for the tasks that read the pages again and work on them (the batch run's cleani
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from cleanpipe import __version__
-from cleanpipe.executors.base import Executor
+from cleanpipe.executors.base import Executor, map_isolating, run_alone
 from cleanpipe.executors.state import FileState
 from cleanpipe.executors.steps import FileSurvey, PageRef, SurveyTask, file_key, survey_files
 from cleanpipe.io.readers import InputFile, ReadOptions, Uniquifier, iter_files
@@ -46,45 +45,27 @@ class Inputs:
 def survey_all(
     executor: Executor[Any], tasks: Iterable[SurveyTask], check: Check | None = None
 ) -> Iterator[FileSurvey]:
-    """Every file's survey, in order. A lost worker (see Executor.lost_worker) makes the surveys in flight
-    run again one file per task, and a file whose reading kills a worker again fails alone."""
-    in_flight: deque[SurveyTask] = deque()
-    source = iter(tasks)
-
-    def feed() -> Iterator[SurveyTask]:
-        for task in source:
-            in_flight.append(task)
-            yield task
-
-    while True:
-        try:
-            for surveys in executor.map_ordered(survey_files, feed(), check=check):
-                in_flight.popleft()
-                yield from surveys
-            return
-        except Exception as error:
-            if not executor.lost_worker(error):
-                raise
-        executor.restart()
-        while in_flight:
-            task = in_flight.popleft()
-            for file in task.files:
-                yield survey_alone(executor, replace(task, files=[file]), check)
+    """Every file's survey, in order. A lost worker makes the surveys in flight run again one file per
+    task, and a file whose reading kills a worker again fails alone (base.map_isolating)."""
+    for surveys in map_isolating(executor, survey_files, tasks, split=_one_file_each, failed=_died, check=check):
+        yield from surveys
 
 
 def survey_alone(executor: Executor[Any], task: SurveyTask, check: Check | None = None) -> FileSurvey:
     """The survey of a task's one file, on a fresh worker; a failure when reading it kills that worker too."""
-    try:
-        return next(executor.map_ordered(survey_files, [task], check=check))[0]
-    except Exception as error:
-        if not executor.lost_worker(error):
-            raise
-    executor.restart()
+    return run_alone(executor, survey_files, task, _died, check)[0]
+
+
+def _one_file_each(task: SurveyTask) -> list[SurveyTask]:
+    return [replace(task, files=[file]) for file in task.files]
+
+
+def _died(task: SurveyTask) -> list[FileSurvey]:
     file = task.files[0][0]
     problem = "the worker process reading this file died (killed by the operating system, as when out of memory)"
     current = FileState(file_key(file), file_size(file), 0, "", task.config_hash, __version__)
     failure = ReadFailure(file.relative.as_posix(), file.where, problem)
-    return FileSurvey(file, current, items=[failure], count=1)
+    return [FileSurvey(file, current, items=[failure], count=1)]
 
 
 def survey_tasks(
