@@ -552,15 +552,25 @@ def test_truncated_warc_gives_the_records_before_then_a_failure(
     assert "truncated" in failure.problem or "ends inside" in failure.problem
 
 
-def test_garbage_in_a_warc_is_a_failure_naming_the_record(tmp_path: Path) -> None:
+def test_garbage_in_a_warc_is_a_failure_naming_the_record_and_the_records_after_it_are_kept(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "garbage.warc"
     ends = write_warc(path, gzip_records=False)
     data = path.read_bytes()
+    text_page = RECORDS["wudao"]["text"].encode("utf-8")
     path.write_bytes(data[: ends[2]] + b"this is not a WARC header\r\n\r\n" + data[ends[2] :])
     results = read(path)
-    assert [page.data for page in pages(results)] == [GBK_PAGE]
+    assert [page.data for page in pages(results)] == [GBK_PAGE, text_page]
     [failure] = failures(results)
-    assert failure.source == f"{path} record 4" and "WARC" in failure.problem
+    assert failure.source == f"{path} record 4" and "invalid WARC record" in failure.problem
+    # Garbage in two places, one of them inside a record's headers: each is a failure, the rest is read.
+    garbled = data[ends[1] : ends[2]].replace(b"WARC-Type: response", b"WARC-Type response \xff", 1)
+    path.write_bytes(data[: ends[1]] + b"\x00" * 300 + b"\r\n" + garbled + data[ends[2] :])
+    results = read(path)
+    assert [page.data for page in pages(results)] == [text_page]  # the garbled HTML response is lost, named
+    assert [f.source.rsplit(" ", 1)[1] for f in failures(results)] == ["3", "4"]
+    assert all("invalid WARC record" in f.problem for f in failures(results))
 
 
 def test_a_warc_file_that_is_not_a_warc_is_a_failure(tmp_path: Path) -> None:

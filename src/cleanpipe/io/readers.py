@@ -870,8 +870,10 @@ def _no_text_problem(record: Any, options: ReadOptions) -> str:
 def _read_warc(container: _Container, stream: IO[bytes]) -> Iterator[PageRecord | ReadFailure]:
     """Response records with an HTML or text body are pages; other records are skipped. The stream is
     already decompressed (gzip or zstd), so a damaged file shows as a decompression error, a record shorter
-    than its Content-Length, or a header warcio cannot parse; each ends the file with a failure naming the
-    record, after the pages before it. Records before the container's start are read through, not kept."""
+    than its Content-Length, or a header warcio cannot parse. Damage and truncation end the file with a
+    failure naming the record, after the pages before it; a record that is not a valid WARC record is a
+    failure too, and reading goes on from the next line that starts a WARC record (the records after it
+    are kept, without byte offsets). Records before the container's start are read through, not kept."""
     options = container.options
     members: _GzipMembers | None = getattr(getattr(stream, "raw", None), "members", None)
     position = 0
@@ -883,14 +885,17 @@ def _read_warc(container: _Container, stream: IO[bytes]) -> Iterator[PageRecord 
             stream.seek(container.start.offset)
     archive = ArchiveIterator(stream)
     records = iter(archive)
+    resynced = False
     while True:
         # warcio reports damage with many exception types (ArchiveLoadFailed, ValueError, even AttributeError
-        # on a garbled header), so any exception from it ends this file with a failure, never the run.
+        # on a garbled header), so any exception from it is a failure of this file, never the run.
         try:
             record = next(records)
             # Where the record starts in the file: in a file stored as it is, or at a gzip member's start.
             offset = -1
-            if members is not None:
+            if resynced:
+                pass  # warcio counts from where reading went on, not from the file's start
+            elif members is not None:
                 offset = members.file_offset(archive.offset)
             elif container.stored is not None:
                 offset = archive.offset  # warcio counts from where the file was when it began
@@ -905,11 +910,59 @@ def _read_warc(container: _Container, stream: IO[bytes]) -> Iterator[PageRecord 
                 yield container.failure(f"record {position + 1}", _stream_problem(damage), position + 1)
             return
         except Exception as error:
-            yield container.failure(f"record {position + 1}", _warc_problem(error, stream, archive), position + 1)
-            return
+            problem = _warc_problem(error, stream, archive)
+            yield container.failure(f"record {position + 1}", problem, position + 1)
+            resumed = _next_record(archive.reader) if problem.startswith(_INVALID_RECORD) else None
+            if resumed is None:
+                return
+            archive, resynced = ArchiveIterator(resumed), True
+            records = iter(archive)
+            position += 1
+            continue
         position += 1
         if page is not None:
             yield page
+
+
+_INVALID_RECORD = "invalid WARC record"
+_WARC_VERSIONS = (b"WARC/1.", b"WARC/0.")
+
+
+def _next_record(reader: Any) -> IO[bytes] | None:
+    """The rest of a WARC from the next line that starts a record (None when there is none), after a
+    record that could not be read: `reader` is warcio's reader, holding what it read ahead."""
+    at_line_start = True
+    try:
+        while line := reader.readline(CHUNK_BYTES):
+            if at_line_start and line.startswith(_WARC_VERSIONS):
+                return io.BufferedReader(_Resumed(line, reader))
+            at_line_start = line.endswith(b"\n")
+    except STREAM_ERRORS:  # the damage that follows is reported as the stream's
+        return None
+    return None
+
+
+class _Resumed(io.RawIOBase):
+    """A record's first line, then the rest of the stream: where warcio reads on after a bad record."""
+
+    def __init__(self, first: bytes, rest: Any) -> None:
+        self._first, self._rest, self._position = first, rest, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        target = memoryview(buffer).cast("B")
+        if self._first:
+            data, self._first = self._first[: len(target)], self._first[len(target) :]
+        else:
+            data = self._rest.read(len(target))
+        target[: len(data)] = data
+        self._position += len(data)
+        return len(data)
 
 
 def _warc_page(
@@ -1016,14 +1069,15 @@ def _warc_problem(error: Exception, stream: IO[bytes], archive: ArchiveIterator)
         return _stream_problem(error)
     if _exhausted(stream, archive):
         return f"the file ends inside this record (truncated?): {_problem(error)}"
-    return f"invalid WARC record: {_problem(error)}"
+    return f"{_INVALID_RECORD}: {_problem(error)}"
 
 
 def _exhausted(stream: IO[bytes], archive: ArchiveIterator) -> bool:
     """True when nothing is left to read: neither in the file nor in warcio's buffer."""
     try:
         buffered = archive.reader.rem_length()
-        return not buffered and not stream.read(1)
+        peek = getattr(stream, "peek", None)  # peeked, not read: reading may go on after a bad record
+        return not buffered and not (peek(1) if peek is not None else stream.read(1))
     except Exception:  # warcio's internals changed: say less rather than fail
         return False
 
