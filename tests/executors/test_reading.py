@@ -76,6 +76,8 @@ def _container_files(folder: Path) -> list[Path]:
         "crawl.warc": _warc(12, gzip_records=False),
         "crawl.warc.gz": _warc(12, gzip_records=True),
         "whole.warc.gz": gzip.compress(_warc(12, gzip_records=False)),  # one member: cannot seek
+        # An invalid record between two runs of records: a failure, then reading goes on after it.
+        "garbage.warc": _warc(6, gzip_records=False) + b"not a WARC record\r\n\r\n" + _warc(6, gzip_records=False),
     }
     for name, data in files.items():
         (folder / name).write_bytes(data)
@@ -99,6 +101,9 @@ def test_a_read_from_any_records_place_gives_the_rest_of_the_whole_read(tmp_path
             assert [_key(i) for _, i in part] == [_key(i) for _, i in whole[place.ordinal :]], (path.name, place)
         # A place has a byte offset in a file stored as it is, and at a gzip member's start in a WARC (one
         # member a record); not in a gzipped JSON Lines file (one member) nor in a JSON array.
+        if path.name == "garbage.warc":  # seekable up to the invalid record, not after it
+            assert [isinstance(item, ReadFailure) for _, item in whole].count(True) == 1
+            continue
         seekable = path.name not in ("dump.jsonl.gz", "array.json", "whole.warc.gz")
         offsets = [place.offset >= 0 for place, item in whole if isinstance(item, PageRecord) and place.position > 1]
         assert offsets and all(offsets) == seekable and any(offsets) == seekable, path.name

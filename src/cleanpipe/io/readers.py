@@ -911,7 +911,8 @@ def _read_warc(container: _Container, stream: IO[bytes]) -> Iterator[PageRecord 
             return
         except Exception as error:
             problem = _warc_problem(error, stream, archive)
-            yield container.failure(f"record {position + 1}", problem, position + 1)
+            if position + 1 >= container.start.position:  # not a record before the start
+                yield container.failure(f"record {position + 1}", problem, position + 1)
             resumed = _next_record(archive.reader) if problem.startswith(_INVALID_RECORD) else None
             if resumed is None:
                 return
