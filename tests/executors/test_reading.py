@@ -214,3 +214,25 @@ def test_a_large_survey_is_handed_back_in_a_file_and_the_run_is_the_same(
     small = run_batch(BatchOptions((raw,), tmp_path / "small"))
     assert (small.written, small.failed) == (whole.written, whole.failed)
     assert output_snapshot(tmp_path / "small") == output_snapshot(tmp_path / "whole")
+
+
+def test_a_warning_from_reading_a_page_reaches_its_outcome_when_the_page_is_read_from_its_place(
+    tmp_path: Path,
+) -> None:
+    """The warning about a WARC record that does not end where its Content-Length says comes while reading
+    the record after it, which a worker reading that page from its own place never does: the survey's
+    warning travels with the page."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    data = _warc(8, gzip_records=False)
+    at = data.index(b"Content-Length: ", data.index(b"http://example.cn/1.html"))
+    length = int(data[at + 16 :].split(b"\r\n", 1)[0])
+    shorter = data[:at] + b"Content-Length: %d" % (length - 12) + data[at + 16 + len(str(length)) :]
+    (raw / "crawl.warc").write_bytes(shorter)
+    warnings: list[str] = []
+    summary = run_batch(
+        BatchOptions((raw,), tmp_path / "out", shard_size=1),  # each page read from its own place
+        on_event=lambda kind, data: warnings.append(data["message"]) if kind == "warning" else None,
+    )
+    assert summary.failed == 0 and summary.warnings == 1
+    assert "Content-Length" in warnings[0]

@@ -617,3 +617,36 @@ def test_a_record_line_over_the_limit_is_skipped_unread_and_named(
     failure = found[0]
     assert isinstance(failure, ReadFailure)
     assert "a record of over 2,000 bytes (one line); skipped" in failure.problem and "line 1" in failure.source
+
+
+def test_a_wrong_content_length_is_a_warning_on_the_next_page_not_a_line_on_stderr(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "short.warc"
+    ends = write_warc(path, gzip_records=False)
+    data = path.read_bytes()
+    record = data[ends[1] : ends[2]]  # the GBK HTML response: its WARC Content-Length comes first
+    length = int(record.split(b"Content-Length: ", 1)[1].split(b"\r\n", 1)[0])
+    shorter = record.replace(b"Content-Length: %d" % length, b"Content-Length: %d" % (length - 20), 1)
+    path.write_bytes(data[: ends[1]] + shorter + data[ends[2] :])
+    results = read(path)
+    assert failures(results) == [] and len(pages(results)) == 2
+    html, text = pages(results)
+    assert html.repairs == () and len(text.repairs) == 1 and "Content-Length" in text.repairs[0]
+    assert capfd.readouterr().err == ""  # warcio's own warning is not printed
+
+
+def test_a_content_encoded_body_damaged_midway_fails_rather_than_being_cut(tmp_path: Path) -> None:
+    lines = [line for line in (FIXTURES / "property_lines.txt").read_text(encoding="utf-8").splitlines() if line]
+    text = "\n".join(f"{n} {lines[n % len(lines)]} {n * 7919 % 104729}" for n in range(4000)).encode("utf-8")
+    body = bytearray(gzip.compress(text))
+    assert len(body) > 24_000  # the damage, at three quarters, is past warcio's first 16 KB block
+    body[len(body) * 3 // 4 : len(body) * 3 // 4 + 64] = bytes(64)
+    stream = io.BytesIO()
+    writer = WARCWriter(stream, gzip=False)
+    extra = [("Content-Encoding", "gzip")]
+    writer.write_record(response(writer, "http://example.cn/long.txt", bytes(body), "text/plain", extra=extra))
+    path = tmp_path / "damaged.warc"
+    path.write_bytes(stream.getvalue())
+    [failure] = read(path)
+    assert isinstance(failure, ReadFailure) and "cannot decode the HTTP body" in failure.problem

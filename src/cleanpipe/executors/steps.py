@@ -66,6 +66,7 @@ class PageRef:
     output: PurePosixPath
     input_hash: str
     check: str
+    repairs: tuple[str, ...] = ()  # the page's warnings from reading, which a read from its place may not see
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,9 @@ def _refs(file: InputFile, options: ReadOptions) -> Iterator[PageRef | ReadFailu
         if isinstance(item, ReadFailure):
             yield item
         else:
-            yield PageRef(pos, place, item.id, item.source, item.output, input_hash(item), content_check(item))
+            yield PageRef(
+                pos, place, item.id, item.source, item.output, input_hash(item), content_check(item), item.repairs
+            )
 
 
 def file_state(file: InputFile, config_hash: str) -> FileState:
@@ -293,8 +296,8 @@ def _read_run(
             continue
         if isinstance(item, ReadFailure) or content_check(item) != ref.check:
             yield ref, None
-        elif (item.id, item.output) != (ref.id, ref.output):
-            yield ref, replace(item, id=ref.id, output=ref.output)
+        elif (item.id, item.output, item.repairs) != (ref.id, ref.output, ref.repairs):
+            yield ref, replace(item, id=ref.id, output=ref.output, repairs=ref.repairs)
         else:
             yield ref, item
     for ref in wanted.values():  # the file is shorter than it was

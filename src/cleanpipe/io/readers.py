@@ -19,8 +19,8 @@ import re
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, redirect_stderr
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any
 
@@ -886,11 +886,15 @@ def _read_warc(container: _Container, stream: IO[bytes]) -> Iterator[PageRecord 
     archive = ArchiveIterator(stream)
     records = iter(archive)
     resynced = False
+    warned: list[str] = []  # what warcio said between records, for the next page
     while True:
         # warcio reports damage with many exception types (ArchiveLoadFailed, ValueError, even AttributeError
         # on a garbled header), so any exception from it is a failure of this file, never the run.
         try:
-            record = next(records)
+            with _warcio_says() as said:
+                record = next(records)
+            if said.getvalue().strip():
+                warned.append(_boundary_warning(said.getvalue()))
             # Where the record starts in the file: in a file stored as it is, or at a gzip member's start.
             offset = -1
             if resynced:
@@ -921,8 +925,30 @@ def _read_warc(container: _Container, stream: IO[bytes]) -> Iterator[PageRecord 
             position += 1
             continue
         position += 1
+        if isinstance(page, PageRecord) and warned:
+            page, warned = replace(page, repairs=(*page.repairs, *warned)), []
         if page is not None:
             yield page
+
+
+@contextmanager
+def _warcio_says() -> Iterator[io.StringIO]:
+    """What warcio writes to stderr meanwhile: it warns there, not through logging, which would put
+    lines that are not cleanpipe's (not JSON under --log-format json) in the run's log. Kept instead, to
+    be reported with the page it concerns."""
+    captured = io.StringIO()
+    with redirect_stderr(captured):
+        yield captured
+
+
+def _boundary_warning(said: str) -> str:
+    text = " ".join(said.split())
+    if len(text) > 200:
+        text = text[:200] + "…"
+    return (
+        "the WARC record before this page's does not end where its Content-Length says, so one of them may "
+        f"be cut or hold part of the other (warcio: {text})"
+    )
 
 
 _INVALID_RECORD = "invalid WARC record"
@@ -1051,7 +1077,11 @@ def _decoded_body(record: ArcWarcRecord, body: bytes) -> bytes:
         reader = WarcBufferedReader(io.BytesIO(body), decomp_type=encoding)
     else:
         return body
-    return bytes(reader.read())
+    with _warcio_says() as said:
+        data = bytes(reader.read())
+    if said.getvalue().strip():  # warcio stops at a bad piece, says so on stderr, and returns what it had
+        raise ValueError(" ".join(said.getvalue().split()))
+    return data
 
 
 def _drain(stream: IO[bytes]) -> None:
