@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 
 from cleanpipe import clean
 from cleanpipe.cli import app
-from cleanpipe.stages.html import choose_title, format_date, strip_site_name
+from cleanpipe.document import Block, Document
+from cleanpipe.stages.html import choose_title, format_date, html_to_blocks, strip_site_name
 
 BENCH = Path(__file__).resolve().parents[3] / "shared" / "html_bench"
 # What README.md claims (section "HTML pages"), and how far below it the regression test lets F1 go.
@@ -212,3 +213,29 @@ def test_dev_benchmark_f1_stays_at_the_readme_figure(
     scores = json.loads(result.output)
     assert not scores["missing"]
     assert scores["f1"] >= CLAIMED_F1[name] - MARGIN, f"{name}: F1 {scores['f1']:.3f}"
+
+
+def _nested(paragraphs: int) -> str:
+    """Each paragraph in a <div> left open, as pages with broken markup nest them: a paragraph is deeper
+    than the one before it."""
+    body = "".join(
+        f"<div><p>第{n}段：这是一段足够长的正文，用来检查深层嵌套的内容没有丢失。</p>" for n in range(paragraphs)
+    )
+    return f"<html><head><title>嵌套</title></head><body>{body}</body></html>"
+
+
+def _paragraphs(blocks: list[Block]) -> list[str]:
+    return [text.split("：", 1)[0] for block in blocks if (text := block.text).startswith("第")]
+
+
+def test_html_nested_past_256_levels_keeps_every_paragraph() -> None:
+    doc = Document(original="")
+    assert _paragraphs(html_to_blocks(_nested(600), doc)) == [f"第{n}段" for n in range(600)]
+    assert doc.warnings == []
+
+
+def test_html_nested_past_the_parsers_limit_is_a_warning() -> None:
+    doc = Document(original="")
+    found = _paragraphs(html_to_blocks(_nested(2500), doc))
+    assert 2000 < len(found) < 2500 and found == [f"第{n}段" for n in range(len(found))]
+    assert len(doc.warnings) == 1 and "nested deeper than 2,048" in doc.warnings[0]

@@ -124,6 +124,11 @@ def html_to_blocks(text: str, doc: Document) -> list[Block]:
     root = parse(text)
     if root is None:
         return []
+    if any("Excessive depth" in error.message for error in _PARSER.error_log):
+        doc.warnings.append(
+            f"the HTML is nested deeper than {MAX_DEPTH:,} elements: the parser (libxml2) drops what is "
+            "deeper, so part of the page's text may be missing"
+        )
     read_metadata(root, doc)
     _drop_invisible(root, doc)
     walk = _walk(root, _base_url(doc))
@@ -160,7 +165,11 @@ def parse(text: str) -> etree._Element | None:
         return None
 
 
-_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+# huge_tree lifts libxml2's nesting limit from 256 to 2,048 elements (real pages with broken markup, whose
+# unclosed tags nest every paragraph in the one before, pass 256); deeper content is still dropped, and
+# html_to_blocks says so.
+_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True)
+MAX_DEPTH = 2048
 
 
 # -- metadata -----------------------------------------------------------------------------------------
