@@ -442,10 +442,7 @@ class _Batch:
                 progress.failed = True
                 _fail(self.summary, self.emit, item.id, item.source, "read", item.problem)
                 continue
-            if self.unique:
-                identity, output = self.unique.unique_name(item.id, item.output)
-                item = replace(item, id=identity, output=output)
-            self._page(item, progress, file)
+            self._page(self.unique.unique(item) if self.unique else item, progress, file)
             if len(self.shard) >= shard_size:
                 yield self._task()
         progress.read_done = True

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from cleanpipe import __version__
 from cleanpipe.executors.base import Executor, map_isolating, run_alone
 from cleanpipe.executors.state import FileState
-from cleanpipe.executors.steps import FileSurvey, PageRef, SurveyTask, file_key, survey_files
+from cleanpipe.executors.steps import FileSurvey, PageRef, SurveyTask, failed_survey, survey_files
 from cleanpipe.io.readers import InputFile, ReadOptions, Uniquifier, iter_files
 from cleanpipe.io.records import ReadFailure
 
@@ -61,11 +60,8 @@ def _one_file_each(task: SurveyTask) -> list[SurveyTask]:
 
 
 def _died(task: SurveyTask) -> list[FileSurvey]:
-    file = task.files[0][0]
     problem = "the worker process reading this file died (killed by the operating system, as when out of memory)"
-    current = FileState(file_key(file), file_size(file), 0, "", task.config_hash, __version__)
-    failure = ReadFailure(file.relative.as_posix(), file.where, problem)
-    return [FileSurvey(file, current, items=[failure], count=1)]
+    return [failed_survey(task.files[0][0], task.config_hash, problem, file_size(task.files[0][0]))]
 
 
 def survey_tasks(
@@ -114,10 +110,7 @@ def shards(
             if isinstance(item, ReadFailure):
                 failures.append(item)
                 continue
-            if unique is not None:
-                identity, output = unique.unique_name(item.id, item.output)
-                item = replace(item, id=identity, output=output)
-            shard.append((survey.state.path, survey.file, item))
+            shard.append((survey.state.path, survey.file, unique.unique(item) if unique else item))
             if len(shard) >= size:
                 yield shard
                 shard = []

@@ -113,15 +113,20 @@ def survey_files(task: SurveyTask) -> list[FileSurvey]:
         try:
             state = file_state(file, task.config_hash)
         except OSError as error:  # gone since it was listed, unreadable: a failure of this file only
-            state = FileState(file_key(file), 0, 0, "", task.config_hash, __version__)
-            failure = ReadFailure(file.relative.as_posix(), file.where, f"cannot read: {error}")
-            surveys.append(FileSurvey(file, state, items=[failure], count=1))
+            surveys.append(failed_survey(file, task.config_hash, f"cannot read: {error}"))
             continue
         if state == known:
             surveys.append(FileSurvey(file, state, read=False))
         else:
             surveys.append(_survey(FileSurvey(file, state), _refs(file, task.read), task.spill))
     return surveys
+
+
+def failed_survey(file: InputFile, config_hash: str, problem: str, size: int = 0) -> FileSurvey:
+    """The survey of a file that could not be read: one failure, and an identity no later run finds
+    unchanged (no digest), so the file is read again."""
+    state = FileState(file_key(file), size, 0, "", config_hash, __version__)
+    return FileSurvey(file, state, items=[ReadFailure(file.relative.as_posix(), file.where, problem)], count=1)
 
 
 def _survey(survey: FileSurvey, items: Iterator[PageRef | ReadFailure], spill: str) -> FileSurvey:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Protocol, TypeVar
 
 import zstandard
 
@@ -182,6 +182,7 @@ def read_places(
     try:
         with _open_container(file.path, compression, members=kind == "warc") as stream:
             container.stored = stream if _is_stored(stream) else None
+            container.members = getattr(getattr(stream, "raw", None), "members", None)
             for item in reader(container, stream):
                 yield container.place, item
                 container.count += 1
@@ -575,6 +576,7 @@ class _Container:
         self.place = start
         self.count = start.ordinal  # items given so far (counting those before `start`)
         self.stored: IO[bytes] | None = None  # the file as stored, when byte offsets can be used
+        self.members: _GzipMembers | None = None  # a gzip file read member by member (a WARC)
 
     def at(self, position: int, offset: int = -1) -> bool:
         """A record begins at `position` (and `offset`): whether to read it (it is not before the start)."""
@@ -584,10 +586,16 @@ class _Container:
         return True
 
     def seek_start(self) -> int:
-        """Go to the start's record when the file can seek there: the line number before it, else 0."""
-        if self.stored is None or self.start.offset < 0 or self.start.position < 1:
+        """Go to the start's record when the file can seek there (stored as it is, or to a gzip member):
+        the position before it, else 0 (reading starts at the file's start)."""
+        if self.start.offset < 0 or self.start.position < 1:
             return 0
-        self.stored.seek(self.start.offset)
+        if self.members is not None:
+            self.members.restart_at(self.start.offset)
+        elif self.stored is not None:
+            self.stored.seek(self.start.offset)
+        else:
+            return 0
         return self.start.position - 1
 
     def failure(self, where: str, problem: str, position: int | None = None) -> ReadFailure:
@@ -875,14 +883,8 @@ def _read_warc(container: _Container, stream: IO[bytes]) -> Iterator[PageRecord 
     failure too, and reading goes on from the next line that starts a WARC record (the records after it
     are kept, without byte offsets). Records before the container's start are read through, not kept."""
     options = container.options
-    members: _GzipMembers | None = getattr(getattr(stream, "raw", None), "members", None)
-    position = 0
-    if container.start.offset >= 0 and container.start.position >= 1 and (members or container.stored):
-        position = container.start.position - 1
-        if members is not None:
-            members.restart_at(container.start.offset)
-        else:
-            stream.seek(container.start.offset)
+    members = container.members
+    position = container.seek_start()
     archive = ArchiveIterator(stream)
     records = iter(archive)
     resynced = False
@@ -1136,11 +1138,13 @@ class Uniquifier:
         self.ids.add(_digest(identity))
         self.outputs.add(_digest(output.as_posix().casefold()))
 
-    def unique(self, page: PageRecord) -> PageRecord:
+    def unique(self, page: _Named) -> _Named:
+        """The page (a PageRecord, or a run's PageRef: any dataclass with an id and an output) as it is, or
+        with a new id and output when either was given out already."""
         identity, output = self.unique_name(page.id, page.output)
         if identity == page.id and output == page.output:
             return page
-        return PageRecord(identity, page.source, page.data, output, page.html, page.url, page.title, page.metadata)
+        return replace(page, id=identity, output=output)  # type: ignore[type-var]  # a dataclass, by contract
 
     def unique_name(self, page_id: str, page_output: PurePosixPath) -> tuple[str, PurePosixPath]:
         """A page's id and output, or new ones when either was given out already (and the new ones given out)."""
@@ -1156,6 +1160,17 @@ class Uniquifier:
         self.register(identity, output)
         assert output == page_output or is_safe(output), output
         return identity, output
+
+
+class _HasName(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def output(self) -> PurePosixPath: ...
+
+
+_Named = TypeVar("_Named", bound=_HasName)
 
 
 def _digest(text: str) -> bytes:
