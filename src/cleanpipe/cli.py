@@ -27,6 +27,7 @@ from cleanpipe.executors.batch import (
     Interrupted,
     RunSummary,
     near_dup_settings,
+    publish_output,
     read_options,
     run_batch,
 )
@@ -34,6 +35,7 @@ from cleanpipe.executors.lock import LockHeld
 from cleanpipe.executors.reading import Inputs
 from cleanpipe.explain import explain as explain_page
 from cleanpipe.io.files import InputError
+from cleanpipe.io.publish import output_url
 from cleanpipe.pipeline import clean
 from cleanpipe.stages.boilerplate import active_rules
 
@@ -66,7 +68,19 @@ def run(
         help="Files, folders or glob patterns: pages (.txt .md .html .htm), JSONL/JSON dumps and WARC files, "
         "optionally .gz or .zst compressed. Default: data/raw",
     ),
-    output: Path = typer.Option(Path("data/clean"), "--output", "-o", help="Folder for the outputs and the audit."),
+    output: str = typer.Option(
+        "data/clean",
+        "--output",
+        "-o",
+        help="Folder for the outputs and the audit, or a URL (s3://, gs://, file://; pip install "
+        "'cleanpipe[remote]'): the run works in --work-dir and then uploads what changed.",
+    ),
+    work_dir: Path | None = typer.Option(
+        None,
+        "--work-dir",
+        help="With an output URL: the working copy the run writes and publishes from (on a Ray cluster, a "
+        "folder every node reaches). Default: a folder under ~/.cache/cleanpipe/outputs named from the URL.",
+    ),
     config_file: Path | None = typer.Option(
         None,
         "--config",
@@ -147,8 +161,9 @@ def run(
         config = _with_profile(config, profile_file, learn_first)
         options = BatchOptions(
             tuple(inputs or ["data/raw"]),
-            output,
+            Path(output) if output_url(output) is None else output,  # type: ignore[arg-type]
             config,
+            work_dir=work_dir,
             workers=workers or os.cpu_count() or 1,
             format=output_format,
             force=force,
@@ -168,6 +183,7 @@ def run(
             summary = run_batch(options, on_event=log.event, executor=running)
             if learned is not None:  # once the run is done, so a run refused by the lock leaves no profile
                 learned.write(options.output / LEARNED_FILE)
+                summary.published = publish_output(options) or summary.published
     except (InputError, ExecutorError) as error:
         _fail_usage(str(error))
     except LockHeld as error:
@@ -376,6 +392,13 @@ class _Log:
                     f"{options.output / DUPLICATES_FILE}"
                 )
             typer.echo(f"audit: {options.output / AUDIT_FILE}  run: {options.output / RUN_FILE}")
+            if summary.published:
+                done = summary.published
+                typer.echo(
+                    f"published to {done['url']}: {done.get('uploaded', 0)} files uploaded "
+                    f"({done.get('bytes', 0):,} bytes), {done.get('deleted', 0)} deleted"
+                    + (f", {done['restored']} restored before the run" if done.get("restored") else "")
+                )
         typer.echo(f"done in {summary.seconds:.2f}s ({rate:.0f} pages/s)")
 
 

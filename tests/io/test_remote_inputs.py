@@ -1,6 +1,6 @@
 """Inputs given as URLs, read through fsspec: a memory:// bucket and a file:// URL give the pages, ids,
 outputs and removals of the same tree on local disk; a re-run skips what did not change; an output URL
-and a URL with nothing under it are usage errors that say so."""
+whose file system is not installed and a URL with nothing under it are usage errors that say so."""
 
 from __future__ import annotations
 
@@ -103,8 +103,8 @@ def test_urls_that_cannot_be_used_are_usage_errors(tmp_path: Path) -> None:
     local = _tree(tmp_path / "raw")
     nothing = runner.invoke(app, ["run", "memory://no-such-bucket/raw", "-o", str(tmp_path / "out")])
     assert nothing.exit_code == 2 and "memory://no-such-bucket/raw: no such file or folder" in nothing.output
-    output = runner.invoke(app, ["run", str(local), "-o", "s3://bucket/clean"])
-    assert output.exit_code == 2 and "outputs not yet" in output.output
+    output = runner.invoke(app, ["run", str(local), "-o", "s3://bucket/clean"])  # s3fs is not installed
+    assert output.exit_code == 2 and "s3://bucket/clean: Install s3fs" in output.output
     assert not Path("s3:").exists()
     with pytest.raises(InputError, match="not-a-protocol"):
         list(iter_pages(["not-a-protocol://x"]))

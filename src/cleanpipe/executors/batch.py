@@ -59,6 +59,7 @@ from cleanpipe.executors.steps import (
     file_key,
 )
 from cleanpipe.io.files import AUDIT_FILE, DUPLICATES_FILE, FAILED_FILE, RUN_FILE, STATE_DIR, write_atomic
+from cleanpipe.io.publish import Publisher, check_url_apart, default_work_folder, output_url
 from cleanpipe.io.readers import (
     InputFile,
     ReadOptions,
@@ -67,7 +68,7 @@ from cleanpipe.io.readers import (
     iter_files,
 )
 from cleanpipe.io.records import ReadFailure
-from cleanpipe.io.remote import is_url
+from cleanpipe.io.remote import file_system
 from cleanpipe.io.writers import CORPUS_FILES, FORMATS, write_jsonl, write_parquet
 from cleanpipe.pipeline import Pipeline
 from cleanpipe.stages.render import set_front_matter_fields, split_front_matter
@@ -91,6 +92,8 @@ class BatchOptions:
     config's [near_duplicates] table, and the executor from its `executor` and `ray_address` keys."""
 
     inputs: tuple[str | Path, ...]
+    # A folder, or a URL (s3://, gs://, file://, memory://, ...): the run then works in `work_dir` and
+    # publishes to the URL (io/publish.py); `output` becomes the working copy and `output_url` the URL.
     output: Path
     config: Config = field(default_factory=Config)
     workers: int = 1
@@ -104,8 +107,16 @@ class BatchOptions:
     # Where shards are cleaned: 'local' (processes on this machine) or 'ray' (a Ray cluster).
     executor: str = ""
     ray_address: str = ""
+    work_dir: Path | None = None
+    output_url: str = ""
 
     def __post_init__(self) -> None:
+        url = output_url(self.output)
+        if url is not None:
+            object.__setattr__(self, "output_url", url)
+            object.__setattr__(self, "output", Path(self.work_dir or default_work_folder(url)))
+        else:
+            object.__setattr__(self, "output", Path(self.output))
         table = self.config.near_duplicate_settings()
         defaults = {
             "dedup": self.dedup or table["mode"],
@@ -126,12 +137,10 @@ class BatchOptions:
             raise ValueError(f"--executor must be one of {', '.join(EXECUTORS)}, not {self.executor!r}")
         if self.workers < 1:
             raise ValueError("--workers must be at least 1")
-        if is_url(self.output):
-            raise ValueError(
-                f"--output {self.output}: the output is a folder on a local or shared file system (inputs may be "
-                "URLs, outputs not yet)"
-            )
         check_output_apart(self.inputs, self.output)
+        if self.output_url:
+            file_system(self.output_url)  # fsspec and the file system's package are here
+            check_url_apart(self.inputs, self.output_url)
 
     @property
     def settings(self) -> NearDupSettings:
@@ -169,6 +178,8 @@ class RunSummary:
     run: int = 0
     lock_taken_over: dict[str, object] | None = None
     duplicates: dict[str, Any] = field(default_factory=dict)
+    # An output URL: where the working copy was published, files restored from it, uploaded and deleted.
+    published: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failed(self) -> int:
@@ -188,7 +199,9 @@ class RunSummary:
             "config_hash": self.config_hash,
             "run": self.run,
             "inputs": [str(item) for item in options.inputs],
-            "output": str(options.output),
+            "output": options.output_url or str(options.output),
+            "working_copy": str(options.output) if options.output_url else None,
+            "published": self.published or None,
             "format": options.format,
             "executor": self.executor,
             "workers": options.workers,
@@ -274,6 +287,8 @@ def _run_batch(
         temporary = state_dir / "tmp"
         shutil.rmtree(temporary, ignore_errors=True)  # a killed run's half-written files
         temporary.mkdir(parents=True)
+        publisher = Publisher(options.output_url, output) if options.output_url else None
+        restored = publisher.restore() if publisher else 0
         state = State(state_dir / "state.sqlite")
         try:
             if executor is None:
@@ -284,9 +299,22 @@ def _run_batch(
         finally:
             state.close()
         summary.lock_taken_over = lock.took_over
+        if publisher is not None:
+            summary.published = {"url": publisher.url, "restored": restored}
         write_atomic(output / RUN_FILE, json.dumps(summary.to_json(options), ensure_ascii=False, indent=2) + "\n")
         shutil.rmtree(temporary, ignore_errors=True)
+        if publisher is not None:
+            summary.published = publisher.publish().to_json(publisher.url) | {"restored": restored}
     return summary
+
+
+def publish_output(options: BatchOptions) -> dict[str, Any]:
+    """Publish an output URL's working copy again (after a file was added to it once the run was done),
+    under the output's lock; what was published."""
+    if not options.output_url:
+        return {}
+    with OutputLock(options.output / STATE_DIR / "lock"):
+        return Publisher(options.output_url, options.output).publish().to_json(options.output_url)
 
 
 def _run_locked(
