@@ -63,6 +63,10 @@ class Config:
     # Pages over these sizes are refused with a clear error rather than cleaned slowly.
     max_page_bytes: int = 20_000_000
     max_line_chars: int = 1_000_000
+    # A batch worker stops cleaning a page after this many seconds of CPU time and fails it (named, with
+    # the stage it was in), so no page holds a worker for hours; 0: no limit. Not part of digest(): a
+    # page cleaned within the limit is cleaned alike whatever the limit.
+    max_page_seconds: float = 30.0
     # dedup: blocks shorter than this (in characters, whitespace and punctuation not counted) are never
     # treated as duplicates: short lines such as "扩展资料:" legitimately repeat.
     dedup_min_chars: int = 12
@@ -169,7 +173,7 @@ class Config:
         """A hash of everything that changes a page's output: two configs with equal digests clean alike."""
         data = self.to_mapping()
         for mapping in (data, *data["sites"].values()):
-            for key in ("near_duplicates", *RUN_KEYS):
+            for key in ("near_duplicates", "max_page_seconds", *RUN_KEYS):
                 mapping.pop(key, None)
         return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 

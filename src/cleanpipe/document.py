@@ -17,6 +17,17 @@ class CleanError(Exception):
         super().__init__(f"{self.source}: {problem}{where}")
 
 
+class PageOvertime(BaseException):
+    """Raised inside a stage when a page has used up its CPU time (Config.max_page_seconds, enforced by
+    the batch workers). A BaseException, so no stage's `except Exception` can swallow it; Pipeline.run
+    turns it into a CleanError naming the stage."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"took more than {seconds:g} s of CPU time; stopped (max_page_seconds in the config; 0: no limit)"
+        )
+
+
 @dataclass(frozen=True)
 class Inline:
     """A run of text inside a block; a link when `url` is set, an image when `image` is true.

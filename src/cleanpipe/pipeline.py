@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cleanpipe.config import Config
-from cleanpipe.document import CleanError, Document, Removal
+from cleanpipe.document import CleanError, Document, PageOvertime, Removal
 from cleanpipe.stages.boilerplate import strip_boilerplate
 from cleanpipe.stages.decode import decode
 from cleanpipe.stages.dedup import collapse_duplicates
@@ -120,6 +120,8 @@ class Pipeline:
                 doc = stage(doc, config)
             except CleanError:
                 raise
+            except PageOvertime as error:
+                raise CleanError(doc.source, str(error), stage.name) from None
             except Exception as error:  # a bug or a pathological page: name the page and the stage
                 if strict:
                     raise

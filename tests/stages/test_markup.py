@@ -191,7 +191,10 @@ def test_markdown_is_read_back_into_the_same_blocks() -> None:
         ("heading", (Inline("电商和微商有什么区别?"),)),
         ("paragraph", (Inline("营业额=流量*转化率*客单价"),)),
         ("image", (Inline("", "https://iknow-pic.cdn.bcebos.com/ac4bd1137", image=True),)),
-        ("paragraph", (Inline("参考资料来源:"), Inline("百度百科-电商", "https://baike.baidu.com/item/电商/2772327?fr=aladdin"))),
+        (
+            "paragraph",
+            (Inline("参考资料来源:"), Inline("百度百科-电商", "https://baike.baidu.com/item/电商/2772327?fr=aladdin")),
+        ),
         ("list_item", (Inline("第一点"),)),
     ]
     assert doc.removals == []
@@ -246,3 +249,37 @@ def test_an_image_fragment_whose_url_urllib_cannot_split_is_kept_not_a_crash() -
     result = clean('/s.om"esrc="//]">', strict=True)
     assert result.markdown.endswith("\n\n![](https://])\n")
     assert clean(result.markdown, strict=True).markdown == result.markdown
+
+
+def test_a_markdown_url_keeps_its_balanced_parentheses() -> None:
+    runs, _ = only_runs("见[维基百科](https://zh.wikipedia.org/wiki/电商_(商业))一文。")
+    assert [(run.text, run.url) for run in runs] == [
+        ("见", None),
+        ("维基百科", "https://zh.wikipedia.org/wiki/电商_(商业)"),
+        ("一文。", None),
+    ]
+
+
+# Pages built to make a backtracking parser slow: each piece repeated until the page is about 64 KB.
+# Cleaning them is linear in their size (bench/bench_adversarial.py measures it at 1x to 8x); here each
+# must clean without error, without inventing text, and clean again to itself, as any page must.
+ADVERSARIAL = {
+    "attribute opener": 'esrc="',
+    "image opener": "![](",
+    "bracket": "[",
+    "link opener": "[a](",
+    "prose with image openers": "这是一段正常的中文内容，用于测试。![](",
+    "attribute list": 'x="y"',
+    "link tag opener": '<a href="x">',
+    "URL glued to Chinese": "中http://a.bc/x",
+    "path glued to Chinese": "中/a.bc/x",
+}
+
+
+@pytest.mark.parametrize("piece", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
+def test_pages_made_to_backtrack_clean_to_themselves_without_inventing_text(piece: str) -> None:
+    page = piece * (64_000 // len(piece.encode("utf-8"))) + '"z>'
+    once = clean(page, strict=True)
+    body = once.markdown.split("---\n", 2)[-1]
+    assert {ch for ch in body if ch.isalnum()} <= set(page)
+    assert clean(once.markdown, strict=True).markdown == once.markdown

@@ -19,9 +19,12 @@ import itertools
 import json
 import os
 import pickle
+import signal
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -30,7 +33,7 @@ import numpy as np
 from cleanpipe import __version__
 from cleanpipe.config import Config
 from cleanpipe.corpus.neardup import NearDupSettings, PageKeys, signed_page, store_shingle_sets
-from cleanpipe.document import CleanError
+from cleanpipe.document import CleanError, PageOvertime
 from cleanpipe.executors.state import FileState
 from cleanpipe.io.files import write_atomic
 from cleanpipe.io.readers import InputFile, ReadOptions, ReadStart, read_places
@@ -315,16 +318,14 @@ def clean_page(
     """One page cleaned: its Markdown (or corpus record), audit lines and keys. Writes nothing."""
     outcome = PageOutcome(file=file, pos=pos, id=record.id, source=record.source, input_hash=input_hash)
     name = str(record.output) + ".md"
+    config = task.config.for_url(record.url)
     try:
         metadata = {key: value for key, value in (("url", record.url), ("title", record.title)) if value}
         metadata.update(record.metadata)
-        result = pipeline.clean(
-            record.data,
-            source=record.source,
-            config=task.config.for_url(record.url),
-            metadata=metadata,
-            html=record.html,
-        )
+        with cpu_limit(config.max_page_seconds):
+            result = pipeline.clean(
+                record.data, source=record.source, config=config, metadata=metadata, html=record.html
+            )
     except CleanError as error:
         outcome.problem, outcome.stage = error.problem, error.stage or ""
         return outcome
@@ -358,6 +359,32 @@ def clean_page(
     outcome.timings = result.timings
     outcome.warnings = [*record.repairs, *result.warnings]
     return outcome
+
+
+@contextmanager
+def cpu_limit(seconds: float) -> Iterator[None]:
+    """Raise PageOvertime in the code run inside once this process has spent `seconds` of CPU time in
+    it (a profiling timer, SIGPROF: CPU time, so a busy machine does not fail pages). The regex engine
+    checks for signals as it matches, so a stuck pattern stops too; C code that does not (lxml's parser)
+    stops when it returns. Only in a process's main thread, where Python runs signal handlers, as in
+    the batch workers; elsewhere, or with 0 seconds, no limit."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+    armed = True
+
+    def overtime(signum: int, frame: object) -> None:
+        if armed:  # a signal landing after the code finished, before the timer was stopped, is ignored
+            raise PageOvertime(seconds)
+
+    previous = signal.signal(signal.SIGPROF, overtime)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        armed = False
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def write_page(outcome: PageOutcome, task: ShardTask) -> None:

@@ -106,11 +106,13 @@ def drop_teaser(doc: Document, config: Config) -> None:
                 return
             continue
         teaser = [index]
-        for later in blocks[position + 1 :]:
-            if doc.blocks[later].group != doc.blocks[index].group:
+        for offset, later in enumerate(blocks[position + 1 :], start=position + 2):
+            # A teaser is found within the window that follows it, so one longer than the window is not
+            # one: the cap also keeps a page of one long paragraph group linear.
+            if doc.blocks[later].group != doc.blocks[index].group or len(key) > config.teaser_window:
                 break
             longer = key + _teaser_key(doc.blocks[later].text)
-            if _teaser_score(doc, longer, blocks[blocks.index(later) + 1 :], config, labelled=bool(label)) < 100:
+            if _teaser_score(doc, longer, blocks[offset:], config, labelled=bool(label)) < 100:
                 break
             key, teaser = longer, [*teaser, later]
         for removed in teaser:

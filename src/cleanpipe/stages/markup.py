@@ -23,22 +23,40 @@ from cleanpipe.rules.structure import BULLETS
 NAME = "markup"
 
 _HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
+# Linear time (a page is a few hundred KB of one line at worst): every pattern below either starts only
+# where a match can begin (lookbehinds: not inside a URL, a run of tag-like characters, or an attribute
+# list) or scans no further than its next delimiter, and nothing backtracks into a scan (possessive
+# quantifiers, which match the same here: each scan ends where the next part cannot start). A URL's path
+# is capped at 2,048 characters, so a line of URL starts costs at most that much per start.
+_PATH = r"(?:[/?#][^\s\"<>]{0,2048}+)?"
 # A URL whose "<a href=\"https:" or "<img src=\"https:" prefix was lost: "/host.tld/path" or "//host/…".
-_URLISH = rf"(?:https?:)?/{{1,2}}{_HOST}(?::\d{{1,5}})?(?:[/?#][^\s\"<>]*)?|https?://{_HOST}(?::\d{{1,5}})?(?:[/?#][^\s\"<>]*)?"
-_ATTRS = r"(?:\s*[A-Za-z][\w:-]*\s*=\s*\"[^\"<>\n]*\")*"
-_ATTRS_PLUS = r"(?:\s*[A-Za-z][\w:-]*\s*=\s*\"[^\"<>\n]*\")+"
+_URLISH = (
+    rf"(?<![A-Za-z0-9._~%/-])(?:(?:https?:)?/{{1,2}}{_HOST}(?::\d{{1,5}})?{_PATH}"
+    rf"|https?://{_HOST}(?::\d{{1,5}})?{_PATH})"
+)
+_ATTR_ITEM = r"\s*[A-Za-z][\w:-]*+\s*=\s*\"[^\"<>\n]*+\""
+_ATTRS = rf"(?:{_ATTR_ITEM})*+"
+_ATTRS_PLUS = rf"(?:{_ATTR_ITEM})++"
 # The tail of a tag cut off before its first attribute ('width="600" height="800"/>'): whole attributes
 # and the tag's end. Tried before the form that starts at a value, which would leave 'width="' behind.
-_ORPHAN_ATTRIBUTES = rf"(?<![\w:-])[A-Za-z][\w:-]*\s*=\s*\"[^\"<>\n]*\"{_ATTRS}\s*/?>"
+# It starts at an attribute list's first name: not inside a name, nor after an attribute's closing quote.
+_ORPHAN_ATTRIBUTES = rf"(?<![\w:-])(?<!\"\s*)[A-Za-z][\w:-]*+\s*=\s*\"[^\"<>\n]*+\"{_ATTRS}\s*/?>"
+# A run of characters a tag's leftovers are made of, from its start (not from inside it, nor glued to a
+# quote before it).
+_JUNK = r"[^\s\"<>\p{Han}]"
+_JUNK_START = r"(?<![^\s<>\p{Han}])"
 _ATTR = regex.compile(r"([A-Za-z][\w:-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))")
+# A Markdown label or alt text (no bracket inside) and URL (balanced parentheses, as in Wikipedia's).
+_MD_LABEL = r"(?:[^\[\]\\\n]|\\.)"
+_MD_URL = r"(?:[^()\s]|\([^()\s]*+\))++"
 
 _TOKEN = regex.compile(
-    r"(?P<md_image>!\[(?P<mi_alt>(?:[^\]\\\n]|\\.)*)\]\((?P<mi_url>[^)\s]+)\))"
-    r"|(?P<md_link>\[(?P<ml_label>(?:[^\]\\\n]|\\.)+)\]\((?P<ml_url>[^)\s]+)\))"
+    rf"(?P<md_image>!\[(?P<mi_alt>{_MD_LABEL}*+)\]\((?P<mi_url>{_MD_URL})\))"
+    rf"|(?P<md_link>\[(?P<ml_label>{_MD_LABEL}++)\]\((?P<ml_url>{_MD_URL})\))"
     r"|(?P<img_tag><img\b(?P<img_attrs>[^<>]*)/?>)"
-    r"|(?P<a_tag><a\b(?P<a_attrs>[^<>]*)>(?P<a_label>.*?)</a\s*>)"
+    r"|(?P<a_tag><a\b(?P<a_attrs>[^<>]*)>(?P<a_label>(?:(?!<a\b).)*?)</a\s*>)"
     rf"|(?P<broken>(?P<b_url>{_URLISH})\"(?P<b_attrs>{_ATTRS})\s*(?P<b_close>/?>))"
-    rf"|(?P<orphan>{_ORPHAN_ATTRIBUTES}|[^\s\"<>\p{{Han}}]*\"{_ATTRS_PLUS}\s*/?>|[^\s\"<>\p{{Han}}]+\"\s*/?>)"
+    rf"|(?P<orphan>{_ORPHAN_ATTRIBUTES}|{_JUNK_START}{_JUNK}*+\"{_ATTRS_PLUS}\s*/?>|{_JUNK_START}{_JUNK}++\"\s*/?>)"
     rf"|(?P<tag></?(?:{'|'.join(INLINE_TAGS)})\b[^<>]*>)"
     r"|(?P<escaped>\\[\\`*_{}\[\]()#+\-.!|<>~=&])",
     regex.IGNORECASE,
