@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from conftest import clean_pages
 
-from cleanpipe import Config, Document
+from cleanpipe import Config, Document, clean
 from cleanpipe.stages.escapes import repair_escapes
 
 BEFORE = "相信有一半以上的朋友会说,在微信上卖东西的呗。"
@@ -161,3 +161,13 @@ def test_repairing_twice_changes_nothing() -> None:
     once = repaired(BEFORE + "x0dx0a" + AFTER + "&nbsp;<br><br>" + BEFORE).text
     again = repaired(once)
     assert again.text == once and again.removals == []
+
+
+def test_a_fenced_code_block_passes_as_written() -> None:
+    # Code from trafilatura_eval page 8d30196723653acb (a Python tutorial), as cleanpipe writes its <pre>.
+    code = '>>> if bar is None:\t\t# or if not bar:\n...     print("a\\r\\nb &amp; c")\n\n\nx = 1'
+    page = f"正文第一段，介绍下面的代码。\n\n```\n{code}\n```\n\n正文&amp;第二段。\n"
+    result = clean(page)
+    assert f"```\n{code}\n```" in result.markdown
+    assert "正文&第二段。" in result.markdown  # outside the fence, the reference is decoded
+    assert clean(result.markdown).markdown == result.markdown

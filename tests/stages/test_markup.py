@@ -283,3 +283,11 @@ def test_pages_made_to_backtrack_clean_to_themselves_without_inventing_text(piec
     body = once.markdown.split("---\n", 2)[-1]
     assert {ch for ch in body if ch.isalnum()} <= set(page)
     assert clean(once.markdown, strict=True).markdown == once.markdown
+
+
+def test_a_code_fence_that_never_closes_loses_nothing() -> None:
+    page = "第一段正文内容。\n\n```\n第二段。\n第三段内容。\n"
+    result = clean(page)
+    assert result.markdown.endswith("第一段正文内容。\n\n第二段。\n\n第三段内容。\n")
+    assert [(r.rule, r.text) for r in result.removals] == [("unclosed-fence", "```")]
+    assert clean(result.markdown).markdown == result.markdown

@@ -19,7 +19,8 @@ BARE_BREAK = r"(?:x0[dD]x0[aA])+"
 
 # Line breaks written as HTML: <br>, <br/>, <BR />. A real line break right after the tag ("a<br />\r\n")
 # is part of the same break: pages that put both on every line must not become all paragraph breaks.
-HTML_BREAK = r"<\s*br\s*/?\s*>(?:[ \t]*\r?\n)?"
+# One written '\<br>' is text (cleanpipe escapes a '<br>' an HTML page shows as text).
+HTML_BREAK = r"(?<!\\)<\s*br\s*/?\s*>(?:[ \t]*\r?\n)?"
 
 # Named or numeric character references with their semicolon. Entities without one ("&copy=1" in a URL)
 # are left alone: decoding them would corrupt query strings, and so are those whose "&" is escaped with

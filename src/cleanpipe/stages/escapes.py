@@ -58,18 +58,65 @@ def repair_escapes(doc: Document, config: Config) -> Document:
         doc.text = text
         record_counts(doc, counts, examples)
         return doc
+    text = "".join(_code_lines(part) if code else _repair_text(part, count) for code, part in _fenced_parts(text))
+    text = _strip_lines(text)
+    text = "".join(part if code else _MANY_BREAKS.sub("\n\n", part) for code, part in _fenced_parts(text))
+    text = text.strip("\n")
+    doc.text = text
+    record_counts(doc, counts, examples)
+    return doc
+
+
+def _repair_text(text: str, count: Callable[..., None]) -> str:
+    """Escaped breaks, entities, odd spaces and invisible characters repaired in text (not code)."""
     text = _ENTITY.sub(lambda m: _decode_entity(m, count), text)
     text = repair_breaks(text, count)
     text = _HTML_BREAK.sub(lambda m: _replace(m, "html-break", "\n", count), text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _drop(text, _ZERO_WIDTH, "zero-width", count)
     text = _drop(text, _CONTROL, "control-char", count)
-    text = _ODD_SPACE.sub(lambda m: _replace(m, "odd-space", " ", count, shown=repr(m.group())), text)
-    text = _strip_lines(text)
-    text = _MANY_BREAKS.sub("\n\n", text).strip("\n")
-    doc.text = text
-    record_counts(doc, counts, examples)
-    return doc
+    return _ODD_SPACE.sub(lambda m: _replace(m, "odd-space", " ", count, shown=repr(m.group())), text)
+
+
+def _code_lines(code: str) -> str:
+    """A fenced code block's lines as written (cleanpipe writes an HTML page's <pre> as one): only line
+    ends are made plain and trailing spaces dropped, as the HTML reader does."""
+    return code.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _fenced_parts(text: str) -> list[tuple[bool, str]]:
+    """The text cut into (is_code, part): the lines between a fence ('```' or '~~~' alone on a line) and
+    its closing fence are code, everything else (an unclosed fence too) text. Joined, the parts are the
+    text."""
+    if "```" not in text and "~~~" not in text:
+        return [(False, text)]
+    lines = text.split("\n")
+    parts: list[tuple[bool, str]] = []
+    start = 0  # the first line of the current text part
+    index = 0
+    while index < len(lines):
+        marker = lines[index].strip()
+        if marker in ("```", "~~~"):
+            close = next((j for j in range(index + 1, len(lines)) if lines[j].strip() == marker), None)
+            if close is not None:
+                parts.append((False, "\n".join(lines[start : index + 1]) + "\n"))
+                if close > index + 1:
+                    parts.append((True, "\n".join(lines[index + 1 : close]) + "\n"))
+                start, index = close, close + 1
+                continue
+        index += 1
+    parts.append((False, "\n".join(lines[start:])))
+    return parts
+
+
+def decode_entities(text: str, count: Callable[..., None]) -> str:
+    """Character references ('&amp;', '&#39;') decoded, each counted as rule 'entity'."""
+    return _ENTITY.sub(lambda m: _decode_entity(m, count), text) if "&" in text else text
+
+
+def drop_invisible(text: str, count: Callable[..., None]) -> str:
+    """Zero-width and control characters dropped, counted as rules 'zero-width' and 'control-char'."""
+    return _drop(_drop(text, _ZERO_WIDTH, "zero-width", count), _CONTROL, "control-char", count)
 
 
 def _strip_lines(text: str) -> str:

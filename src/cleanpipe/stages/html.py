@@ -23,6 +23,7 @@ The page's title (without the site name), publication date and author go into th
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urljoin
@@ -33,13 +34,15 @@ from lxml import html as lxml_html
 
 from cleanpipe.document import Block, Document, Inline
 from cleanpipe.rules import html as rules
-from cleanpipe.rules.structure import DATE
-from cleanpipe.stages.escapes import record_counts, repair_breaks
+from cleanpipe.rules.structure import BULLETS, DATE
+from cleanpipe.stages.escapes import decode_entities, drop_invisible, record_counts, repair_breaks
 from cleanpipe.text import match_key, text_weight
 
 NAME = "html"
 
 _SPACES = regex.compile(r"\s+")
+_LINE_ENDS = regex.compile(r"\r\n?|\n")
+_BULLET_START = regex.compile(rf"^[{BULLETS}]\s*")
 _LETTER = regex.compile(r"[\p{L}\p{N}]")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
 _PUNCT = regex.compile("[" + regex.escape(rules.SENTENCE_PUNCTUATION) + "]")
@@ -139,20 +142,39 @@ def html_to_blocks(text: str, doc: Document) -> list[Block]:
     _drop_outside(walk, start, end)
     _drop_labelled_sections(walk, start, end)
     _record(walk, doc)
-    record_counts(doc, walk.escapes, walk.escape_examples)
+    for key, value in doc.metadata.items():  # a reference the page escaped twice ('&amp;#39;') is its text
+        if isinstance(value, str) and "&" in value:
+            doc.metadata[key] = decode_entities(value, walk.count_escape)
     kept = (raw for raw in walk.blocks if raw.dropped is None)
     title = doc.metadata.get("title")
     title_key = match_key(title) if isinstance(title, str) else ""
-    return [
-        Block(
-            kind=raw.kind,
-            inlines=_useful_alts(_absolute(raw.inlines, walk.base), title_key),
-            line=number,
-            group=-raw.table or number,
-            level=raw.level,
+    blocks = [
+        _bulleted(
+            Block(
+                kind=raw.kind,
+                inlines=_useful_alts(_absolute(raw.inlines, walk.base, walk.count_escape), title_key),
+                line=number,
+                group=-raw.table or number,
+                level=raw.level,
+            )
         )
         for number, raw in enumerate(kept, start=1)
     ]
+    record_counts(doc, walk.escapes, walk.escape_examples)
+    return blocks
+
+
+def _bulleted(block: Block) -> Block:
+    """A paragraph that opens with a bullet mark ('•', '·', '※') as a list item without the mark, as the
+    same line in a text page is read."""
+    if block.kind != "paragraph" or not block.inlines or block.inlines[0].url:
+        return block
+    first = block.inlines[0]
+    marked = _BULLET_START.match(first.text)
+    if marked is None or not (first.text[marked.end() :].strip() or len(block.inlines) > 1):
+        return block
+    inlines = (Inline(first.text[marked.end() :]), *block.inlines[1:])
+    return Block(kind="list_item", inlines=inlines, line=block.line, group=block.group, level=block.level)
 
 
 def parse(text: str) -> etree._Element | None:
@@ -428,6 +450,7 @@ def _classify(names: str) -> tuple[str | None, bool]:
 
 
 def _text(walk: _Walk, text: str) -> None:
+    text = drop_invisible(text, walk.count_escape)  # '&shy;' and its kind, once the parser decoded them
     if "\\" in text or "x0" in text or "X0" in text:
         text = repair_breaks(text, walk.count_escape, _BREAK)
         if _BREAK in text:  # an escaped line break in the page's text ends a block, as <br> would
@@ -471,9 +494,10 @@ def _emit_link(walk: _Walk) -> None:
     walk.parts.append(Inline(label, href))
 
 
-def _absolute(runs: tuple[Inline, ...], base: str | None) -> tuple[Inline, ...]:
+def _absolute(runs: tuple[Inline, ...], base: str | None, count: Callable[..., None]) -> tuple[Inline, ...]:
     """The runs with their URLs made absolute: the lost 'https:' restored, relative ones resolved against
-    the page's own URL when it is known. Done for kept blocks only (urljoin is not cheap)."""
+    the page's own URL when it is known, references escaped twice decoded. Done for kept blocks only
+    (urljoin is not cheap)."""
     from cleanpipe.stages.markup import fix_scheme
 
     if not any(run.url for run in runs):
@@ -481,7 +505,7 @@ def _absolute(runs: tuple[Inline, ...], base: str | None) -> tuple[Inline, ...]:
     fixed = []
     for run in runs:
         if run.url:
-            url = fix_scheme(run.url)
+            url = fix_scheme(decode_entities(run.url, count))
             if base and not _SCHEME.match(url):
                 url = urljoin(base, url)
             run = Inline(run.text, url, run.image)
@@ -506,7 +530,8 @@ def _image(walk: _Walk, element: etree._Element) -> None:
 
     url = best_image_url({str(k): str(v) for k, v in element.attrib.items()})
     if url:
-        walk.parts.append(Inline(_clean(element.get("alt") or ""), url, image=True))
+        alt = drop_invisible(element.get("alt") or "", walk.count_escape)
+        walk.parts.append(Inline(_clean(alt), url, image=True))
 
 
 def _flush(walk: _Walk) -> None:
@@ -573,7 +598,8 @@ def _units(text: str) -> float:
 
 def _code_block(walk: _Walk, element: etree._Element) -> None:
     _flush(walk)
-    code = element.text_content().strip("\n")
+    # Lines as a text page's code block is read: plain line ends, no trailing spaces.
+    code = "\n".join(line.rstrip() for line in _LINE_ENDS.split(element.text_content())).strip("\n")
     if code.strip():
         walk.blocks.append(_Raw("code", 0, (Inline(code),), _units(code), 0.0, 1, walk.positive > 0))
 

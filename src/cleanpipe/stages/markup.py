@@ -105,6 +105,7 @@ def text_to_blocks(text: str, doc: Document) -> list[Block]:
     tags: Counter[str] = Counter()
     group = 0
     fence: list[str] | None = None  # the lines of a fenced code block being read, after its opening
+    closes = _closed_fences(lines, first)
     for number, line in enumerate(lines[first:], start=first + 1):
         if fence is not None:
             if line == fence[0]:
@@ -114,7 +115,11 @@ def text_to_blocks(text: str, doc: Document) -> list[Block]:
                 fence.append(line)
             continue
         if line in ("```", "~~~"):
-            fence = [line]
+            if number in closes:
+                fence = [line]
+            else:  # a fence that never closes opens no code: the lines after it are read as text
+                reason = "a code fence that is never closed"
+                doc.record(stage=NAME, rule="unclosed-fence", text=line, reason=reason, line=number)
             continue
         if not line:
             group += 1
@@ -135,6 +140,20 @@ def text_to_blocks(text: str, doc: Document) -> list[Block]:
     return blocks
 
 
+def _closed_fences(lines: list[str], first: int) -> set[int]:
+    """The (1-based) numbers of the lines that open a fenced code block that a later line closes."""
+    opened: set[int] = set()
+    marker: str | None = None
+    start = 0
+    for number, line in enumerate(lines[first:], start=first + 1):
+        if marker is None and line in ("```", "~~~"):
+            marker, start = line, number
+        elif marker is not None and line == marker:
+            opened.add(start)
+            marker = None
+    return opened
+
+
 def line_to_block(line: str, doc: Document, number: int, tags: Counter[str]) -> Block | None:
     kind, level, content = "paragraph", 0, line
     heading = _MD_HEADING.match(line)
@@ -153,7 +172,9 @@ def line_to_block(line: str, doc: Document, number: int, tags: Counter[str]) -> 
     if not any(run.text.strip() or run.image for run in inlines):
         return None
     if kind == "paragraph" and all(run.image or not run.text.strip() for run in inlines):
-        kind, inlines = "image", tuple(run for run in inlines if run.image)
+        images = tuple(run for run in inlines if run.image)
+        if len(images) == 1:  # several images on one line stay a paragraph of images, as HTML gives them
+            kind, inlines = "image", images
     return Block(kind=kind, inlines=inlines, line=number, level=level)
 
 

@@ -30,6 +30,9 @@ _UNDERSCORE = regex.compile(r"(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])")
 _LINK_SYNTAX = regex.compile(r"[\[\]]")
 _OPEN_BRACKET = regex.compile(r"\[")
 _ANGLE = regex.compile(r"<(?=[A-Za-z/!?])")
+# '">' or '"/>' in text is the end of a tag whose start was lost, to the markup stage: its '>' is escaped.
+_TAG_END = regex.compile(r"(?<=\"\s*/?)>")
+_SPACES = regex.compile(r"\s+")
 # '&amp;' or '&#169;' in the text would render as '&' or '©'; writing its '&' as '&amp;' keeps it as
 # written, and the escapes stage reads it back to the same text, so re-cleaning changes nothing.
 _ENTITY_LIKE = regex.compile(r"&(?=#\d{1,7};|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
@@ -136,6 +139,7 @@ def escape(text: str, *, line_start: bool, label: bool = False) -> str:
     text = _UNDERSCORE.sub(lambda m: "\\" + m.group(), text)
     text = (_LINK_SYNTAX if label else _OPEN_BRACKET).sub(lambda m: "\\" + m.group(), text)
     text = _ANGLE.sub(r"\\<", text)
+    text = _TAG_END.sub(r"\\>", text)
     text = _ENTITY_LIKE.sub(r"\\&", text)
     if line_start:
         text = _LINE_START.sub(_escape_line_start, text, count=1)
@@ -150,7 +154,9 @@ def _escape_line_start(match: regex.Match[str]) -> str:
 
 
 def _image(run: Inline) -> str:
-    alt = run.text.replace("[", "\\[").replace("]", "\\]")
+    # One line, and nothing the escapes stage would read as markup ('<br>', '&amp;').
+    alt = _SPACES.sub(" ", run.text).strip().replace("[", "\\[").replace("]", "\\]")
+    alt = _ENTITY_LIKE.sub(r"\\&", _ANGLE.sub(r"\\<", alt))
     return f"![{alt}]({_url(run.url or '')})"
 
 
