@@ -32,8 +32,8 @@ BASE = 1000
 SCALES = (1, 2, 4, 8)
 
 CASES: dict[str, tuple[str, Callable[[int], str]]] = {
-    "attr-opener": ("`esrc=\"` repeated (an attribute that never closes)", lambda n: 'esrc="' * n),
-    "attr-opener-then-end": ("`esrc=\"` repeated, then `x>`", lambda n: 'esrc="' * n + "x>"),
+    "attr-opener": ('`esrc="` repeated (an attribute that never closes)', lambda n: 'esrc="' * n),
+    "attr-opener-then-end": ('`esrc="` repeated, then `x>`', lambda n: 'esrc="' * n + "x>"),
     "image-opener": ("`![](` repeated", lambda n: "![](" * n),
     "bracket": ("`[` repeated", lambda n: "[" * n),
     "link-opener": ("`[a](` repeated", lambda n: "[a](" * n),

@@ -133,6 +133,11 @@ def html_to_blocks(text: str, doc: Document) -> list[Block]:
             "deeper, so part of the page's text may be missing"
         )
     read_metadata(root, doc)
+    decoded = _Walk(None)  # only its count of escapes
+    for key, value in doc.metadata.items():  # a reference the page escaped twice ('&amp;#39;') is its text
+        if isinstance(value, str) and "&" in value:
+            doc.metadata[key] = decode_entities(value, decoded.count_escape)
+    record_counts(doc, decoded.escapes, decoded.escape_examples)
     _drop_invisible(root, doc)
     walk = _walk(root, _base_url(doc))
     if not walk.blocks:
@@ -142,9 +147,6 @@ def html_to_blocks(text: str, doc: Document) -> list[Block]:
     _drop_outside(walk, start, end)
     _drop_labelled_sections(walk, start, end)
     _record(walk, doc)
-    for key, value in doc.metadata.items():  # a reference the page escaped twice ('&amp;#39;') is its text
-        if isinstance(value, str) and "&" in value:
-            doc.metadata[key] = decode_entities(value, walk.count_escape)
     kept = (raw for raw in walk.blocks if raw.dropped is None)
     title = doc.metadata.get("title")
     title_key = match_key(title) if isinstance(title, str) else ""

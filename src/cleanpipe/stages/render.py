@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from typing import Any
+from urllib.parse import quote
 
 import regex
 
@@ -33,6 +34,7 @@ _ANGLE = regex.compile(r"<(?=[A-Za-z/!?])")
 # '">' or '"/>' in text is the end of a tag whose start was lost, to the markup stage: its '>' is escaped.
 _TAG_END = regex.compile(r"(?<=\"\s*/?)>")
 _SPACES = regex.compile(r"\s+")
+_URL_BREAKERS = regex.compile(r"[\s()<>\p{Zs}\u200b-\u200f\u2028\u2029\ufeff\x00-\x1f\x7f-\x9f]")
 # '&amp;' or '&#169;' in the text would render as '&' or '©'; writing its '&' as '&amp;' keeps it as
 # written, and the escapes stage reads it back to the same text, so re-cleaning changes nothing.
 _ENTITY_LIKE = regex.compile(r"&(?=#\d{1,7};|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
@@ -161,7 +163,10 @@ def _image(run: Inline) -> str:
 
 
 def _url(url: str) -> str:
-    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    """The URL with what would end it or change it when read back percent-encoded: any space (a no-break
+    space too, which the escapes stage turns into a plain one), parentheses, angle brackets ('<br>' would
+    be read as a line break) and the '&' of a character reference (which would be decoded)."""
+    return _ENTITY_LIKE.sub("%26", _URL_BREAKERS.sub(lambda m: quote(m.group(), safe=""), url))
 
 
 def split_front_matter(markdown: str) -> tuple[str, str]:
