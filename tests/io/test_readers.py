@@ -650,3 +650,56 @@ def test_a_content_encoded_body_damaged_midway_fails_rather_than_being_cut(tmp_p
     path.write_bytes(stream.getvalue())
     [failure] = read(path)
     assert isinstance(failure, ReadFailure) and "cannot decode the HTTP body" in failure.problem
+
+
+def _array_records() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in jsonl_bytes().splitlines()]
+
+
+def test_a_json_array_is_read_record_by_record_and_a_break_keeps_the_records_before(tmp_path: Path) -> None:
+    records = _array_records()
+    whole = json.dumps(records, ensure_ascii=False).encode("utf-8")
+    (tmp_path / "a.json.gz").write_bytes(gzip.compress(whole))
+    (tmp_path / "same.jsonl").write_bytes(jsonl_bytes())
+    streamed = pages(read(tmp_path / "a.json.gz"))
+    assert len(streamed) == len(records)
+    assert [page.data for page in streamed] == [page.data for page in pages(read(tmp_path / "same.jsonl"))]
+    cut = whole[: whole.index(json.dumps(records[3], ensure_ascii=False).encode("utf-8")) + 40]
+    (tmp_path / "cut.json").write_bytes(cut)
+    found = read(tmp_path / "cut.json")
+    assert len(pages(found)) == 3  # before, a document cut anywhere lost every record
+    [failure] = failures(found)
+    assert "not valid JSON after record 3" in failure.problem
+
+
+def test_a_json_array_record_over_the_limit_ends_the_file_named_after_the_records_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cleanpipe.io import readers
+
+    records = _array_records()
+    records.insert(2, {"id": "huge", "text": "大" * 400_000})  # 1.2 MB, over the limit set below
+    (tmp_path / "a.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(readers, "MAX_RECORD_BYTES", 1_000_000)
+    found = read(tmp_path / "a.json")
+    assert len(pages(found)) == 2
+    [failure] = failures(found)
+    assert "record 3 is over 1,000,000 bytes" in failure.problem and failure.source.endswith("a.json")
+
+
+def test_a_warc_record_over_the_limit_fails_and_the_next_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cleanpipe.io import readers
+
+    stream = io.BytesIO()
+    writer = WARCWriter(stream, gzip=True)
+    big = b"<html><body><p>" + "大".encode() * 400_000 + b"</p></body></html>"
+    writer.write_record(response(writer, "http://example.cn/big", big, "text/html; charset=utf-8"))
+    writer.write_record(response(writer, "http://example.cn/next", GBK_PAGE, "text/html; charset=GBK"))
+    (tmp_path / "crawl.warc.gz").write_bytes(stream.getvalue())
+    monkeypatch.setattr(readers, "MAX_RECORD_BYTES", 1_000_000)
+    found = read(tmp_path / "crawl.warc.gz")
+    [failure] = failures(found)
+    assert "record of over 1,000,000 bytes" in failure.problem
+    assert [page.url for page in pages(found)] == ["http://example.cn/next"]

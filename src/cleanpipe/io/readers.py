@@ -62,6 +62,8 @@ MAX_DECOMPRESSED_PAGE = 256_000_000
 # A JSON Lines record (one line) longer than this is skipped as it is read, with a failure naming it, and
 # never held whole: one line of gigabytes in a small .jsonl.gz would otherwise take the memory of the run.
 MAX_RECORD_BYTES = 64_000_000
+# A JSON document that is not an array (an object holding records) is loaded whole, up to this size.
+MAX_JSON_DOCUMENT = 256_000_000
 ZSTD_SUFFIX = ".zst"
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -734,8 +736,9 @@ def _jsonl_lines(
 
 def _read_json(container: _Container, stream: IO[bytes]) -> Iterator[PageRecord | ReadFailure]:
     """A JSON array of records, an object holding one list of records ({"RECORDS": [...]}), one record, or
-    JSON Lines in a file named '.json' (DuReader's search.train.json). JSON Lines are streamed; an array
-    or object is loaded whole, since a JSON document cannot be parsed in pieces by the standard library."""
+    JSON Lines in a file named '.json' (DuReader's search.train.json). JSON Lines and arrays are streamed
+    (an array through ijson, record by record, none over MAX_RECORD_BYTES); an object is loaded whole, up
+    to MAX_JSON_DOCUMENT bytes."""
     options = container.options
     before = container.seek_start()  # only a JSON Lines file gives a start with an offset
     if before:
@@ -747,7 +750,17 @@ def _read_json(container: _Container, stream: IO[bytes]) -> Iterator[PageRecord 
             lines = _bounded_lines(stream, _whole_or_none(first, stream), tell=container.stored)
             yield from _jsonl_lines(container, lines, lambda: stream_error(stream))
             return
-        whole = first + stream.read()
+        if first.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+            yield from _json_array(container, first, stream)
+            return
+        whole = first + stream.read(MAX_JSON_DOCUMENT + 1 - len(first))
+        if len(whole) > MAX_JSON_DOCUMENT:
+            yield container.failure(
+                "",
+                f"a JSON document of over {MAX_JSON_DOCUMENT:,} bytes that is not an array; "
+                "write it as JSON Lines or an array to have it read record by record",
+            )
+            return
     except STREAM_ERRORS as error:
         yield container.failure("", _stream_problem(error))
         return
@@ -767,6 +780,55 @@ def _read_json(container: _Container, stream: IO[bytes]) -> Iterator[PageRecord 
     for position, record in enumerate(records, 1):
         if container.at(position):
             yield from container.pages(record, position, f"{where} {position}" if where else "")
+
+
+class _RecordTooLarge(Exception):
+    """Raised by _Metered when one array record runs over MAX_RECORD_BYTES of input."""
+
+
+class _Metered(io.RawIOBase):
+    """A stream that starts with bytes already read, then reads on from the file; it counts what was read
+    since the last record ended and stops a record that runs over MAX_RECORD_BYTES."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self.head, self.stream, self.read_bytes, self.record_start = head, stream, 0, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.read_bytes - self.record_start > MAX_RECORD_BYTES:
+            raise _RecordTooLarge
+        if self.head:
+            data, self.head = self.head[: len(buffer)], self.head[len(buffer) :]
+        else:
+            data = self.stream.read(len(buffer))
+        buffer[: len(data)] = data
+        self.read_bytes += len(data)
+        return len(data)
+
+
+def _json_array(container: _Container, first: bytes, stream: IO[bytes]) -> Iterator[PageRecord | ReadFailure]:
+    """The records of a JSON array, parsed as they are read (ijson): memory holds one record at a time. A
+    record over MAX_RECORD_BYTES, or JSON that breaks off, ends the file's reading with a failure after
+    the records before it."""
+    import ijson
+
+    metered = _Metered(first, stream)
+    position = 0
+    try:
+        for position, record in enumerate(ijson.items(metered, "item", use_float=True), 1):
+            metered.record_start = metered.read_bytes
+            if container.at(position):
+                yield from container.pages(record, position, f"record {position}")
+    except _RecordTooLarge:
+        yield container.failure(
+            "", f"record {position + 1} is over {MAX_RECORD_BYTES:,} bytes; the rest of the file is skipped"
+        )
+    except STREAM_ERRORS as error:
+        yield container.failure("", _stream_problem(error))
+    except (ijson.JSONError, ValueError) as error:  # ijson's own errors, and text that is not UTF-8
+        yield container.failure("", f"not valid JSON after record {position}: {error}")
 
 
 def _records_of_document(document: Any, options: ReadOptions) -> tuple[list[Any], str]:
@@ -1005,7 +1067,9 @@ def _warc_page(
     kind = _warc_page_kind(record, options)
     body = b""
     if kind:
-        body = record.raw_stream.read()
+        body = record.raw_stream.read(MAX_RECORD_BYTES + 1)
+        if len(body) > MAX_RECORD_BYTES:  # a page this large is a bomb or not a page: never held whole
+            _drain(record.raw_stream)
     else:
         _drain(record.raw_stream)
     if isinstance(record.raw_stream, LimitReader) and record.raw_stream.limit > 0:
@@ -1016,6 +1080,8 @@ def _warc_page(
     key = container.unique_key(raw_id.strip().strip("<>") if raw_id and raw_id.strip("<> ") else None, position)
     identity = full_record_id(container.file.relative, key, position)
     where = f"{container.file.where} record {position}"
+    if len(body) > MAX_RECORD_BYTES:
+        return ReadFailure(identity, where, f"a record of over {MAX_RECORD_BYTES:,} bytes; skipped")
     try:
         data = _decoded_body(record, body)
     except Exception as error:  # a broken gzip/brotli body or chunking spoils this record only
@@ -1080,9 +1146,11 @@ def _decoded_body(record: ArcWarcRecord, body: bytes) -> bytes:
     else:
         return body
     with _warcio_says() as said:
-        data = bytes(reader.read())
+        data = bytes(reader.read(MAX_DECOMPRESSED_PAGE + 1))
     if said.getvalue().strip():  # warcio stops at a bad piece, says so on stderr, and returns what it had
         raise ValueError(" ".join(said.getvalue().split()))
+    if len(data) > MAX_DECOMPRESSED_PAGE:
+        raise ValueError(f"its {encoding or 'chunked'} body decompresses to over {MAX_DECOMPRESSED_PAGE:,} bytes")
     return data
 
 
