@@ -681,6 +681,7 @@ def test_a_json_array_record_over_the_limit_ends_the_file_named_after_the_record
     records.insert(2, {"id": "huge", "text": "大" * 400_000})  # 1.2 MB, over the limit set below
     (tmp_path / "a.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     monkeypatch.setattr(readers, "MAX_RECORD_BYTES", 1_000_000)
+    monkeypatch.setattr(readers, "_JSON_ARRAY_CHUNK", 65536)  # the limit is checked a chunk at a time
     found = read(tmp_path / "a.json")
     assert len(pages(found)) == 2
     [failure] = failures(found)

@@ -11,7 +11,7 @@ import json
 import pytest
 from conftest import FIXTURES
 
-from cleanpipe import clean
+from cleanpipe import CleanError, clean
 from cleanpipe.stages.render import split_front_matter
 
 SNIPPETS = {
@@ -52,3 +52,45 @@ def test_what_the_text_reader_would_change_is_changed_once() -> None:
     assert "    foo.cleanup(handle)\n\n\nclass Bar(object):" in _body("code with two blank lines in a row")
     author = clean(SNIPPETS["an author name holding a reference escaped twice (&#039; in JSON-LD)"], source="a.html")
     assert author.metadata["author"] == "Lindsey O'Donnell"
+
+
+_ARTICLE = (
+    "<p>Qualisys ist spezialisiert auf die Optimierung des Gefahrstoffmanagements in der chemischen Lieferkette. "
+    "Insbesondere die folgenden Leistungen bietet Qualisys nicht an.</p>"
+)
+# Shapes found by bench/bench_fuzz.py on damaged benchmark pages, cut down to what shows them.
+FOUND = {
+    "a title quoting markup (an unclosed <title>)": (
+        '<html><head><title>inner"><p style="text-align: center;">a</p><p>b</p><p>c</p></title></head>'
+        "<body><p>Qualisys ist spezialisiert auf die Optimierung des Gefahrstoffmanagements.</p></body></html>",
+        "page.html",
+    ),
+    "a heading that ends in '#'": (
+        f"<html><body><article><h1>Titel</h1>{_ARTICLE}<h2>Die Frage #</h2>{_ARTICLE}</article></body></html>",
+        "p.html",
+    ),
+    "a paragraph that looks like a table row": (
+        f"<html><body><article>{_ARTICLE}<p>| a | b || a | b |</p>{_ARTICLE}</article></body></html>",
+        "p.html",
+    ),
+    "a bullet mark inside a tag": ("<b>■相关连接</b>\n\n正文第一段，说明这一页的内容。\n", "page.txt"),
+    "a URL with a soft hyphen": (
+        f'<html><body><article>{_ARTICLE}<p><img src="https://a.ie/x.ece/&shy;ALT/n.jpg"></p>{_ARTICLE}</article></body></html>',
+        "p.html",
+    ),
+}
+
+
+@pytest.mark.parametrize("what", FOUND)
+def test_shapes_found_by_fuzzing_clean_again_to_themselves(what: str) -> None:
+    page, source = FOUND[what]
+    once = clean(page, source=source, strict=True).markdown
+    assert clean(once, strict=True).markdown == once
+
+
+def test_text_given_as_text_is_not_refused_for_its_replacement_characters() -> None:
+    # cleanpipe's own output for a page whose bytes were half undecodable: cleaning it again must work.
+    page = "正文" + "\ufffd" * 40 + "第二段正文内容在这里。\n"
+    assert "第二段正文内容在这里。" in clean(page, strict=True).markdown
+    with pytest.raises(CleanError, match="mostly undecodable"):
+        clean(b"\xff\xfe\xfd" * 200 + "正文".encode("gb18030"), strict=True)

@@ -63,7 +63,8 @@ MAX_DECOMPRESSED_PAGE = 256_000_000
 # never held whole: one line of gigabytes in a small .jsonl.gz would otherwise take the memory of the run.
 MAX_RECORD_BYTES = 64_000_000
 # A JSON document that is not an array (an object holding records) is loaded whole, up to this size.
-MAX_JSON_DOCUMENT = 256_000_000
+MAX_JSON_DOCUMENT = 128_000_000
+_JSON_ARRAY_CHUNK = 16 * 1024 * 1024
 ZSTD_SUFFIX = ".zst"
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -791,7 +792,7 @@ class _Metered(io.RawIOBase):
     since the last record ended and stops a record that runs over MAX_RECORD_BYTES."""
 
     def __init__(self, head: bytes, stream: IO[bytes]) -> None:
-        self.head, self.stream, self.read_bytes, self.record_start = head, stream, 0, 0
+        self.head, self.at, self.stream, self.read_bytes, self.record_start = memoryview(head), 0, stream, 0, 0
 
     def readable(self) -> bool:
         return True
@@ -799,8 +800,10 @@ class _Metered(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         if self.read_bytes - self.record_start > MAX_RECORD_BYTES:
             raise _RecordTooLarge
-        if self.head:
-            data, self.head = self.head[: len(buffer)], self.head[len(buffer) :]
+        data: bytes | memoryview
+        if self.at < len(self.head):  # a view, not slices: the head may be a whole file of one line
+            data = self.head[self.at : self.at + len(buffer)]
+            self.at += len(data)
         else:
             data = self.stream.read(len(buffer))
         buffer[: len(data)] = data
@@ -817,7 +820,10 @@ def _json_array(container: _Container, first: bytes, stream: IO[bytes]) -> Itera
     metered = _Metered(first, stream)
     position = 0
     try:
-        for position, record in enumerate(ijson.items(metered, "item", use_float=True), 1):
+        # ijson's C backend grows a long string chunk by chunk at a cost quadratic in the chunks it spans:
+        # large chunks keep a record of tens of MB to seconds (64 KB chunks: minutes).
+        items = ijson.items(metered, "item", use_float=True, buf_size=_JSON_ARRAY_CHUNK)
+        for position, record in enumerate(items, 1):
             metered.record_start = metered.read_bytes
             if container.at(position):
                 yield from container.pages(record, position, f"record {position}")

@@ -65,7 +65,7 @@ def decode(doc: Document, config: Config) -> Document:
     if not text.strip():
         raise CleanError(doc.source, "page is empty", NAME)
     text = _without_stray_nuls(doc, text)
-    _refuse_binary(doc, text)
+    _refuse_binary(doc, text, decoded=not isinstance(raw, str))
     longest = max((len(line) for line in text.splitlines()), default=0)
     if longest > config.max_line_chars:
         raise CleanError(
@@ -311,10 +311,12 @@ def _without_stray_nuls(doc: Document, text: str) -> str:
     return text.replace("\x00", "")
 
 
-def _refuse_binary(doc: Document, text: str) -> None:
+def _refuse_binary(doc: Document, text: str, *, decoded: bool) -> None:
+    """Refuse binary content; and bytes that decoded mostly to U+FFFD. Text given as text is not judged by
+    its U+FFFD: it was decoded before (cleanpipe's own output keeps the U+FFFD of a page it cleaned)."""
     sample = text[:65536]
     controls = len(_CONTROLS.findall(sample))
     if "\x00" in sample or controls > len(sample) * 0.1:
         raise CleanError(doc.source, "content looks binary (NUL or many control characters), not a page", NAME)
-    if sample.count("\ufffd") > len(sample) * 0.25:
+    if decoded and sample.count("\ufffd") > len(sample) * 0.25:
         raise CleanError(doc.source, "content is mostly undecodable bytes, not text in a known encoding", NAME)

@@ -16,7 +16,7 @@ import regex
 from cleanpipe.config import Config
 from cleanpipe.document import Document
 from cleanpipe.rules.escapes import BACKSLASH_BREAKS, BARE_BREAK, ENTITY, HTML_BREAK, ODD_SPACES, ZERO_WIDTH
-from cleanpipe.stages.markup import looks_like_html
+from cleanpipe.stages.markup import front_matter_length, looks_like_html
 
 NAME = "escapes"
 
@@ -33,7 +33,6 @@ _ODD_SPACE = regex.compile(f"[{ODD_SPACES}\t]")
 _URL_START = regex.compile(r"(?:https?:)?//|www\.|[\w-]+\.[a-z]{2,6}/", regex.IGNORECASE)
 _TOKEN_EDGE = regex.compile(r"[\s\"'()<>\p{Han}，。、：；]")
 _MANY_BREAKS = regex.compile(r"\n{3,}")
-_FRONT_MATTER_LINE = regex.compile(r"^[A-Za-z_][\w-]*:\s")
 _BARE_CRLF_LEN = len("x0dx0a")
 
 
@@ -59,7 +58,7 @@ def repair_escapes(doc: Document, config: Config) -> Document:
         doc.text = text
         record_counts(doc, counts, examples)
         return doc
-    head = text[: _front_matter_length(text)]  # cleanpipe's own front matter: JSON values, as written
+    head = text[: front_matter_length(text)]  # cleanpipe's own front matter: JSON values, as written
     text = head + "".join(
         _code_lines(part) if code else _repair_text(part, count) for code, part in _fenced_parts(text[len(head) :])
     )
@@ -80,22 +79,6 @@ def _repair_text(text: str, count: Callable[..., None]) -> str:
     text = _drop(text, _ZERO_WIDTH, "zero-width", count)
     text = _drop(text, _CONTROL, "control-char", count)
     return _ODD_SPACE.sub(lambda m: _replace(m, "odd-space", " ", count, shown=repr(m.group())), text)
-
-
-def _front_matter_length(text: str) -> int:
-    """The length of a leading front matter block ('---', 'key: value' lines, '---'), as the markup stage
-    reads it; 0 when the text has none."""
-    if not text.startswith("---\n"):
-        return 0
-    lines = text.split("\n", 61)
-    for end in range(1, min(len(lines), 60)):
-        if lines[end] == "---":
-            break
-    else:
-        return 0
-    if not all(_FRONT_MATTER_LINE.match(line) for line in lines[1:end]):
-        return 0
-    return sum(len(line) + 1 for line in lines[: end + 1])
 
 
 def _code_lines(code: str) -> str:

@@ -34,7 +34,7 @@ from lxml import html as lxml_html
 
 from cleanpipe.document import Block, Document, Inline
 from cleanpipe.rules import html as rules
-from cleanpipe.rules.structure import BULLETS, DATE
+from cleanpipe.rules.structure import DATE
 from cleanpipe.stages.escapes import decode_entities, drop_invisible, record_counts, repair_breaks
 from cleanpipe.text import match_key, text_weight
 
@@ -42,7 +42,6 @@ NAME = "html"
 
 _SPACES = regex.compile(r"\s+")
 _LINE_ENDS = regex.compile(r"\r\n?|\n")
-_BULLET_START = regex.compile(rf"^[{BULLETS}]\s*")
 _LETTER = regex.compile(r"[\p{L}\p{N}]")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
 _PUNCT = regex.compile("[" + regex.escape(rules.SENTENCE_PUNCTUATION) + "]")
@@ -135,8 +134,8 @@ def html_to_blocks(text: str, doc: Document) -> list[Block]:
     read_metadata(root, doc)
     decoded = _Walk(None)  # only its count of escapes
     for key, value in doc.metadata.items():  # a reference the page escaped twice ('&amp;#39;') is its text
-        if isinstance(value, str) and "&" in value:
-            doc.metadata[key] = decode_entities(value, decoded.count_escape)
+        if isinstance(value, str):
+            doc.metadata[key] = drop_invisible(decode_entities(value, decoded.count_escape), decoded.count_escape)
     record_counts(doc, decoded.escapes, decoded.escape_examples)
     _drop_invisible(root, doc)
     walk = _walk(root, _base_url(doc))
@@ -169,13 +168,11 @@ def html_to_blocks(text: str, doc: Document) -> list[Block]:
 def _bulleted(block: Block) -> Block:
     """A paragraph that opens with a bullet mark ('•', '·', '※') as a list item without the mark, as the
     same line in a text page is read."""
-    if block.kind != "paragraph" or not block.inlines or block.inlines[0].url:
+    from cleanpipe.stages.markup import bullet_item
+
+    inlines = bullet_item(block.inlines) if block.kind == "paragraph" else None
+    if inlines is None:
         return block
-    first = block.inlines[0]
-    marked = _BULLET_START.match(first.text)
-    if marked is None or not (first.text[marked.end() :].strip() or len(block.inlines) > 1):
-        return block
-    inlines = (Inline(first.text[marked.end() :]), *block.inlines[1:])
     return Block(kind="list_item", inlines=inlines, line=block.line, group=block.group, level=block.level)
 
 

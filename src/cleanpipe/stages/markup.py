@@ -74,9 +74,12 @@ _MD_TABLE_ROW = regex.compile(r"^\|.*[^\\]\|\s*$")
 _MD_TABLE_DELIMITER = regex.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
 _CELL_SEPARATOR = regex.compile(r"(?<!\\)\|")
 _BULLET = regex.compile(rf"^[{BULLETS}]\s*(.+)$")
+_BULLET_START = regex.compile(rf"^[{BULLETS}]\s*")
 _FRONT_MATTER_LINE = regex.compile(r"^([A-Za-z_][\w-]*):\s*(.*)$")
+_FRONT_MATTER_KEY = regex.compile(r"^[A-Za-z_][\w-]*:\s")
 _HTML_DOCUMENT = regex.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", regex.I | regex.S)
-_HTML_BLOCK_CLOSE = regex.compile(r"</(?:p|div|li|h[1-6]|td|article|section)\s*>", regex.IGNORECASE)
+# An escaped '\</p>' is text (cleanpipe writes the tags a page shows as text so), not a sign of HTML.
+_HTML_BLOCK_CLOSE = regex.compile(r"(?<!\\)</(?:p|div|li|h[1-6]|td|article|section)\s*>", regex.IGNORECASE)
 
 
 def repair_markup(doc: Document, config: Config) -> Document:
@@ -91,11 +94,28 @@ def repair_markup(doc: Document, config: Config) -> Document:
 
 
 def looks_like_html(text: str, source: str | None) -> bool:
-    """An HTML document, or a fragment with several closed block elements, rather than text."""
+    """An HTML document, or a fragment with several closed block elements, rather than text. cleanpipe's
+    own front matter is not looked at: a title may quote markup."""
     if source and source.lower().endswith((".html", ".htm", ".xhtml")):
         return True
-    head = text[:4000]
+    head = text[front_matter_length(text) :][:4000]
     return bool(_HTML_DOCUMENT.match(head)) or len(_HTML_BLOCK_CLOSE.findall(head)) >= 3
+
+
+def front_matter_length(text: str) -> int:
+    """The length of a leading front matter block ('---', 'key: value' lines, '---'), as the markup stage
+    reads it; 0 when the text has none."""
+    if not text.startswith("---\n"):
+        return 0
+    lines = text.split("\n", 61)
+    for end in range(1, min(len(lines), 60)):
+        if lines[end] == "---":
+            break
+    else:
+        return 0
+    if not all(_FRONT_MATTER_KEY.match(line) for line in lines[1:end]):
+        return 0
+    return sum(len(line) + 1 for line in lines[: end + 1])
 
 
 def text_to_blocks(text: str, doc: Document) -> list[Block]:
@@ -140,6 +160,18 @@ def text_to_blocks(text: str, doc: Document) -> list[Block]:
     return blocks
 
 
+def bullet_item(inlines: tuple[Inline, ...]) -> tuple[Inline, ...] | None:
+    """The runs of a paragraph that opens with a bullet mark ('•', '·', '※', '■') without the mark, as a
+    list item's, when something follows it; else None."""
+    if not inlines or inlines[0].url:
+        return None
+    first = inlines[0]
+    marked = _BULLET_START.match(first.text)
+    if marked is None or not (first.text[marked.end() :].strip() or len(inlines) > 1):
+        return None
+    return (Inline(first.text[marked.end() :]), *inlines[1:])
+
+
 def _closed_fences(lines: list[str], first: int) -> set[int]:
     """The (1-based) numbers of the lines that open a fenced code block that a later line closes."""
     opened: set[int] = set()
@@ -171,6 +203,10 @@ def line_to_block(line: str, doc: Document, number: int, tags: Counter[str]) -> 
     inlines = parse_inline(content, doc, number, tags)
     if not any(run.text.strip() or run.image for run in inlines):
         return None
+    if kind == "paragraph":  # a bullet mark that a tag or a repaired fragment hid from the line's start
+        bulleted = bullet_item(inlines)
+        if bulleted is not None:
+            return Block(kind="list_item", inlines=bulleted, line=number, level=level)
     if kind == "paragraph" and all(run.image or not run.text.strip() for run in inlines):
         images = tuple(run for run in inlines if run.image)
         if len(images) == 1:  # several images on one line stay a paragraph of images, as HTML gives them

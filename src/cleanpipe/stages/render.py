@@ -34,7 +34,7 @@ _ANGLE = regex.compile(r"<(?=[A-Za-z/!?])")
 # '">' or '"/>' in text is the end of a tag whose start was lost, to the markup stage: its '>' is escaped.
 _TAG_END = regex.compile(r"(?<=\"\s*/?)>")
 _SPACES = regex.compile(r"\s+")
-_URL_BREAKERS = regex.compile(r"[\s()<>\p{Zs}\u200b-\u200f\u2028\u2029\ufeff\x00-\x1f\x7f-\x9f]")
+_URL_BREAKERS = regex.compile(r"[\s()<>\p{Zs}\xad\u200b-\u200f\u2028\u2029\ufeff\x00-\x1f\x7f-\x9f]")
 # '&amp;' or '&#169;' in the text would render as '&' or '©'; writing its '&' as '&amp;' keeps it as
 # written, and the escapes stage reads it back to the same text, so re-cleaning changes nothing.
 _ENTITY_LIKE = regex.compile(r"&(?=#\d{1,7};|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
@@ -46,7 +46,7 @@ def render_markdown(doc: Document, config: Config) -> Document:
     lines = [front_matter(doc), ""]
     title = doc.metadata.get("title")
     if isinstance(title, str) and title.strip():
-        lines += ["# " + escape(title.strip(), line_start=False), ""]
+        lines += ["# " + _heading_end(escape(title.strip(), line_start=False)), ""]
     previous: Block | None = None
     for block in doc.blocks:
         if not block.kept or block.kind == "title":
@@ -107,12 +107,18 @@ def render_block(block: Block) -> str:
     if not text:
         return ""
     if block.kind == "heading":
-        return "#" * max(1, min(block.level or 2, 6)) + " " + text
+        return "#" * max(1, min(block.level or 2, 6)) + " " + _heading_end(text)
     if block.kind == "list_item":
         return "- " + text
     if block.kind == "quote":
         return "> " + text
     return text
+
+
+def _heading_end(text: str) -> str:
+    """A heading's text whose last '#' is escaped when it ends in one: Markdown reads a run of '#' at a
+    heading's end as a closing sequence and drops it."""
+    return text[:-1] + "\\#" if text.endswith("#") and not text.endswith("\\#") else text
 
 
 def render_inlines(runs: tuple[Inline, ...], *, line_start: bool) -> str:
@@ -145,6 +151,8 @@ def escape(text: str, *, line_start: bool, label: bool = False) -> str:
     text = _ENTITY_LIKE.sub(r"\\&", text)
     if line_start:
         text = _LINE_START.sub(_escape_line_start, text, count=1)
+        if text.startswith("|"):  # a table row, read back
+            text = "\\" + text
     return text
 
 
