@@ -73,6 +73,11 @@ FOUND = {
         f"<html><body><article>{_ARTICLE}<p>| a | b || a | b |</p>{_ARTICLE}</article></body></html>",
         "p.html",
     ),
+    "a title with a no-break space": (
+        '<html><head><meta property="og:title" content="Minister-president presente n\'e “Trashion Fashion '
+        f'Show”&nbsp;di International School"></head><body><article>{_ARTICLE}</article></body></html>',
+        "p.html",
+    ),
     "a bullet mark inside a tag": ("<b>■相关连接</b>\n\n正文第一段，说明这一页的内容。\n", "page.txt"),
     "a URL with a soft hyphen": (
         f'<html><body><article>{_ARTICLE}<p><img src="https://a.ie/x.ece/&shy;ALT/n.jpg"></p>{_ARTICLE}</article></body></html>',

@@ -117,6 +117,11 @@ def decode_entities(text: str, count: Callable[..., None]) -> str:
     return _ENTITY.sub(lambda m: _decode_entity(m, count), text) if "&" in text else text
 
 
+def plain_spaces(text: str, count: Callable[..., None]) -> str:
+    """No-break, ideographic and other odd spaces and tabs made plain spaces, counted as rule 'odd-space'."""
+    return _ODD_SPACE.sub(lambda m: _replace(m, "odd-space", " ", count, shown=repr(m.group())), text)
+
+
 def drop_invisible(text: str, count: Callable[..., None]) -> str:
     """Zero-width and control characters dropped, counted as rules 'zero-width' and 'control-char'."""
     return _drop(_drop(text, _ZERO_WIDTH, "zero-width", count), _CONTROL, "control-char", count)

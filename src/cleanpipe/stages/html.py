@@ -35,7 +35,7 @@ from lxml import html as lxml_html
 from cleanpipe.document import Block, Document, Inline
 from cleanpipe.rules import html as rules
 from cleanpipe.rules.structure import DATE
-from cleanpipe.stages.escapes import decode_entities, drop_invisible, record_counts, repair_breaks
+from cleanpipe.stages.escapes import decode_entities, drop_invisible, plain_spaces, record_counts, repair_breaks
 from cleanpipe.text import match_key, text_weight
 
 NAME = "html"
@@ -135,7 +135,8 @@ def html_to_blocks(text: str, doc: Document) -> list[Block]:
     decoded = _Walk(None)  # only its count of escapes
     for key, value in doc.metadata.items():  # a reference the page escaped twice ('&amp;#39;') is its text
         if isinstance(value, str):
-            doc.metadata[key] = drop_invisible(decode_entities(value, decoded.count_escape), decoded.count_escape)
+            value = drop_invisible(decode_entities(value, decoded.count_escape), decoded.count_escape)
+            doc.metadata[key] = plain_spaces(value, decoded.count_escape) if key == "title" else value
     record_counts(doc, decoded.escapes, decoded.escape_examples)
     _drop_invisible(root, doc)
     walk = _walk(root, _base_url(doc))
