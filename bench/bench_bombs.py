@@ -3,8 +3,8 @@
 limit, fail the record by name, and keep its memory low?
 
 Each case is one file, written once into --work (a few MB each, compressed): a JSON Lines line of SIZE
-bytes, a JSON array whose third record is SIZE bytes, a JSON object of SIZE bytes, a WARC response of
-SIZE bytes (gzipped per record) after a small one, and a gzipped page of SIZE bytes. Each is run as
+bytes, a JSON array whose third record is SIZE, a JSON object of SIZE, a WARC response of
+SIZE (gzipped per record) after a small one, and a gzipped page of SIZE. Each is run as
 `cleanpipe run FILE -o OUT -q -w 1` in a fresh subprocess; reported are its exit status, wall seconds,
 the pages written, the failures from failed.jsonl, and the peak RSS of the largest process of the run
 (resource.getrusage(RUSAGE_CHILDREN) of a wrapper process that runs only that command).
@@ -17,17 +17,17 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
-import platform
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RESULTS = REPO_ROOT / "bench" / "results" / "bombs.md"
+sys.path.insert(0, str(REPO_ROOT / "bench"))
+from reporting import finish, footer  # noqa: E402
+
 DEFAULT_WORK = REPO_ROOT / "bench" / ".work" / "bombs"
 CHUNK = "炸" * 100_000  # 300 KB of UTF-8 a piece
 TEXT = "这是一个正常的页面，有一段正文内容。" * 20
@@ -105,11 +105,11 @@ def page_gz(path: Path, size: int) -> None:
 
 
 CASES: dict[str, tuple[str, Callable[[Path, int], None]]] = {
-    "line.jsonl.gz": ("a JSON Lines line of SIZE bytes between two small records", jsonl_line),
-    "array.json.gz": ("a JSON array whose third record is SIZE bytes", json_array),
-    "object.json.gz": ("a JSON object of SIZE bytes holding one record", json_object),
-    "crawl.warc.gz": ("a WARC response of SIZE bytes after a small one", warc_response),
-    "page.txt.gz": ("a gzipped page of SIZE bytes", page_gz),
+    "line.jsonl.gz": ("a JSON Lines line of SIZE between two small records", jsonl_line),
+    "array.json.gz": ("a JSON array whose third record is SIZE", json_array),
+    "object.json.gz": ("a JSON object of SIZE holding one record", json_object),
+    "crawl.warc.gz": ("a WARC response of SIZE after a small one", warc_response),
+    "page.txt.gz": ("a gzipped page of SIZE", page_gz),
 }
 
 _WRAPPER = """
@@ -165,13 +165,9 @@ def main() -> int:
         "| file | size on disk | exit | seconds | pages written | failed (failed.jsonl) | peak RSS MiB |",
         "|---|---:|---:|---:|---:|---|---:|",
         *rows,
-        "",
-        f"Command: `python3 bench/bench_bombs.py --size {args.size}`. Machine: {os.cpu_count()} logical CPUs, "
-        f"{platform.platform()}, Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}.",
-        "",
+        *footer(f"python3 bench/bench_bombs.py --size {args.size}"),
     ]
-    if not args.no_write:
-        args.output.write_text("\n".join(lines), encoding="utf-8")
+    finish(lines, args.output, write=not args.no_write, show=False)
     return 0
 
 

@@ -19,7 +19,6 @@ import argparse
 import gzip
 import itertools
 import os
-import platform
 import random
 import sys
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 from mutations import mutate  # noqa: E402
+from reporting import finish, footer  # noqa: E402
 
 DEFAULT_SHARED = REPO_ROOT.parent / "shared"
 DEFAULT_RESULTS = REPO_ROOT / "bench" / "results" / "fuzz.md"
@@ -208,14 +208,9 @@ def main() -> int:
         "Problems (page number, seed page, outcome): "
         + ("; ".join(f"{n} {name} {kind}" for n, name, kind in problems[:50]) if problems else "none"),
         "",
-        f"Command: `python3 bench/bench_fuzz.py --pages {args.pages} --seed {args.seed} --containers "
-        f"{args.containers}`. Machine: {os.cpu_count()} "
-        f"logical CPUs, {platform.platform()}, Python {platform.python_version()}.",
-        "",
+        *footer(f"python3 bench/bench_fuzz.py --pages {args.pages} --seed {args.seed} --containers {args.containers}"),
     ]
-    print("\n".join(lines))
-    if not args.no_write:
-        args.output.write_text("\n".join(lines), encoding="utf-8")
+    finish(lines, args.output, write=not args.no_write)
     return 1 if problems else 0
 
 

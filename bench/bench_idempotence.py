@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
-import platform
 import sys
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -22,6 +20,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = REPO_ROOT.parent / "shared"
+sys.path.insert(0, str(REPO_ROOT / "bench"))
+from reporting import finish, footer  # noqa: E402
+
 DEFAULT_RESULTS = REPO_ROOT / "bench" / "results" / "idempotence.md"
 
 
@@ -96,14 +97,8 @@ def main() -> int:
             f"{counts['crashed']} |"
         )
     lines += ["", "Changed or crashed: " + (", ".join(changed_pages) if changed_pages else "none"), ""]
-    lines += [
-        f"Command: `python3 bench/bench_idempotence.py`. Machine: {os.cpu_count()} logical CPUs, "
-        f"{platform.platform()}, Python {platform.python_version()}.",
-        "",
-    ]
-    print("\n".join(lines))
-    if not args.no_write:
-        args.output.write_text("\n".join(lines), encoding="utf-8")
+    lines += footer("python3 bench/bench_idempotence.py")[1:]
+    finish(lines, args.output, write=not args.no_write)
     return 1 if changed_pages else 0
 
 

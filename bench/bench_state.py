@@ -14,8 +14,6 @@ Run from anywhere:  python3 bench/bench_state.py        (writes bench/results/st
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -25,6 +23,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 from bench_batch import build_corpus  # noqa: E402
+from reporting import finish, footer  # noqa: E402
 
 DEFAULT_RESULTS = REPO_ROOT / "bench" / "results" / "state.md"
 
@@ -72,13 +71,9 @@ def main() -> int:
         "| corpus | format | seconds | state.sqlite | near-duplicate index | pages set aside | all of .cleanpipe |",
         "|---|---|---:|---:|---:|---:|---:|",
         *rows,
-        "",
-        f"Command: `python3 bench/bench_state.py`. Machine: {os.cpu_count()} logical CPUs, {platform.platform()}, "
-        f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}.",
-        "",
+        *footer("python3 bench/bench_state.py"),
     ]
-    if not args.no_write:
-        args.output.write_text("\n".join(lines), encoding="utf-8")
+    finish(lines, args.output, write=not args.no_write, show=False)
     return 0
 
 
