@@ -10,6 +10,7 @@ import html
 import re
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import regex
 
@@ -36,15 +37,32 @@ _MANY_BREAKS = regex.compile(r"\n{3,}")
 _BARE_CRLF_LEN = len("x0dx0a")
 
 
+@dataclass
+class Tally:
+    """What the repairs of one pass over a page changed: a count per rule and the rule's first example,
+    recorded as one removal per rule."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)
+
+    def count(self, name: str, found: str, times: int = 1) -> None:
+        self.counts[name] += times
+        self.examples.setdefault(name, found)
+
+    def record(self, doc: Document) -> None:
+        for name in sorted(self.counts):
+            doc.record(
+                stage=NAME,
+                rule=name,
+                text=self.examples[name],
+                reason=_REASONS[name].format(n=self.counts[name]),
+            )
+
+
 def repair_escapes(doc: Document, config: Config) -> Document:
-    counts: Counter[str] = Counter()
-    examples: dict[str, str] = {}
+    tally = Tally()
+    count = tally.count
     text = doc.text
-
-    def count(name: str, found: str, times: int = 1) -> None:
-        counts[name] += times
-        examples.setdefault(name, found)
-
     # Invisible characters go first: a zero-width or control character beside an escape would hide the
     # escape's neighbours from the guards below, and the next cleaning (without it) would decide otherwise.
     # Entities can produce them again, so they are dropped once more after decoding.
@@ -56,7 +74,7 @@ def repair_escapes(doc: Document, config: Config) -> Document:
         # which records them under this stage.
         doc.is_html = True
         doc.text = text
-        record_counts(doc, counts, examples)
+        tally.record(doc)
         return doc
     head = text[: front_matter_length(text)]  # cleanpipe's own front matter: JSON values, as written
     text = head + "".join(
@@ -66,24 +84,22 @@ def repair_escapes(doc: Document, config: Config) -> Document:
     text = "".join(part if code else _MANY_BREAKS.sub("\n\n", part) for code, part in _fenced_parts(text))
     text = text.strip("\n")
     doc.text = text
-    record_counts(doc, counts, examples)
+    tally.record(doc)
     return doc
 
 
 def _repair_text(text: str, count: Callable[..., None]) -> str:
     """Escaped breaks, entities, odd spaces and invisible characters repaired in text (not code)."""
-    text = _ENTITY.sub(lambda m: _decode_entity(m, count), text)
+    text = decode_entities(text, count)
     text = repair_breaks(text, count)
     text = _HTML_BREAK.sub(lambda m: _replace(m, "html-break", "\n", count), text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _drop(text, _ZERO_WIDTH, "zero-width", count)
-    text = _drop(text, _CONTROL, "control-char", count)
-    return _ODD_SPACE.sub(lambda m: _replace(m, "odd-space", " ", count, shown=repr(m.group())), text)
+    return plain_spaces(drop_invisible(text, count), count)
 
 
 def _code_lines(code: str) -> str:
     """A fenced code block's lines as written (cleanpipe writes an HTML page's <pre> as one): only line
-    ends are made plain and trailing spaces dropped, as the HTML reader does."""
+    ends are made plain, as the HTML reader does (_strip_lines then drops trailing spaces)."""
     return code.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -145,16 +161,6 @@ def _strip_lines(text: str) -> str:
             continue
         lines.append(stripped)
     return "\n".join(lines)
-
-
-def record_counts(doc: Document, counts: Counter[str], examples: dict[str, str]) -> None:
-    for name in sorted(counts):
-        doc.record(
-            stage=NAME,
-            rule=name,
-            text=examples[name],
-            reason=_REASONS[name].format(n=counts[name]),
-        )
 
 
 def repair_breaks(text: str, count: Callable[..., None], newline: str = "\n") -> str:

@@ -22,7 +22,6 @@ The page's title (without the site name), publication date and author go into th
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,7 +34,7 @@ from lxml import html as lxml_html
 from cleanpipe.document import Block, Document, Inline
 from cleanpipe.rules import html as rules
 from cleanpipe.rules.structure import DATE
-from cleanpipe.stages.escapes import decode_entities, drop_invisible, plain_spaces, record_counts, repair_breaks
+from cleanpipe.stages.escapes import Tally, decode_entities, drop_invisible, plain_spaces, repair_breaks
 from cleanpipe.text import match_key, text_weight
 
 NAME = "html"
@@ -114,12 +113,7 @@ class _Walk:
     link_href: str | None = None
     link_depth: int = 0
     link_text: list[str] = field(default_factory=list)
-    escapes: Counter[str] = field(default_factory=Counter)
-    escape_examples: dict[str, str] = field(default_factory=dict)
-
-    def count_escape(self, name: str, found: str, times: int = 1) -> None:
-        self.escapes[name] += times
-        self.escape_examples.setdefault(name, found)
+    escapes: Tally = field(default_factory=Tally)  # escaped breaks and invisible characters, for the escapes stage
 
 
 def html_to_blocks(text: str, doc: Document) -> list[Block]:
@@ -132,12 +126,12 @@ def html_to_blocks(text: str, doc: Document) -> list[Block]:
             "deeper, so part of the page's text may be missing"
         )
     read_metadata(root, doc)
-    decoded = _Walk(None)  # only its count of escapes
+    decoded = Tally()
     for key, value in doc.metadata.items():  # a reference the page escaped twice ('&amp;#39;') is its text
         if isinstance(value, str):
-            value = drop_invisible(decode_entities(value, decoded.count_escape), decoded.count_escape)
-            doc.metadata[key] = plain_spaces(value, decoded.count_escape) if key == "title" else value
-    record_counts(doc, decoded.escapes, decoded.escape_examples)
+            value = drop_invisible(decode_entities(value, decoded.count), decoded.count)
+            doc.metadata[key] = plain_spaces(value, decoded.count) if key == "title" else value
+    decoded.record(doc)
     _drop_invisible(root, doc)
     walk = _walk(root, _base_url(doc))
     if not walk.blocks:
@@ -154,7 +148,7 @@ def html_to_blocks(text: str, doc: Document) -> list[Block]:
         _bulleted(
             Block(
                 kind=raw.kind,
-                inlines=_useful_alts(_absolute(raw.inlines, walk.base, walk.count_escape), title_key),
+                inlines=_useful_alts(_absolute(raw.inlines, walk.base, walk.escapes.count), title_key),
                 line=number,
                 group=-raw.table or number,
                 level=raw.level,
@@ -162,7 +156,7 @@ def html_to_blocks(text: str, doc: Document) -> list[Block]:
         )
         for number, raw in enumerate(kept, start=1)
     ]
-    record_counts(doc, walk.escapes, walk.escape_examples)
+    walk.escapes.record(doc)
     return blocks
 
 
@@ -450,9 +444,9 @@ def _classify(names: str) -> tuple[str | None, bool]:
 
 
 def _text(walk: _Walk, text: str) -> None:
-    text = drop_invisible(text, walk.count_escape)  # '&shy;' and its kind, once the parser decoded them
+    text = drop_invisible(text, walk.escapes.count)  # '&shy;' and its kind, once the parser decoded them
     if "\\" in text or "x0" in text or "X0" in text:
-        text = repair_breaks(text, walk.count_escape, _BREAK)
+        text = repair_breaks(text, walk.escapes.count, _BREAK)
         if _BREAK in text:  # an escaped line break in the page's text ends a block, as <br> would
             pieces = text.split(_BREAK)
             for piece in pieces[:-1]:
@@ -530,7 +524,7 @@ def _image(walk: _Walk, element: etree._Element) -> None:
 
     url = best_image_url({str(k): str(v) for k, v in element.attrib.items()})
     if url:
-        alt = drop_invisible(element.get("alt") or "", walk.count_escape)
+        alt = drop_invisible(element.get("alt") or "", walk.escapes.count)
         walk.parts.append(Inline(_clean(alt), url, image=True))
 
 
