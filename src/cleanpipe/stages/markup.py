@@ -76,7 +76,8 @@ _CELL_SEPARATOR = regex.compile(r"(?<!\\)\|")
 _BULLET = regex.compile(rf"^[{BULLETS}]\s*(.+)$")
 _BULLET_START = regex.compile(rf"^[{BULLETS}]\s*")
 _FRONT_MATTER_LINE = regex.compile(r"^([A-Za-z_][\w-]*):\s*(.*)$")
-_FRONT_MATTER_KEY = regex.compile(r"^[A-Za-z_][\w-]*:\s")
+# A front matter block is looked for in a page's first this many lines.
+_FRONT_MATTER_LINES = 60
 _HTML_DOCUMENT = regex.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", regex.I | regex.S)
 # An escaped '\</p>' is text (cleanpipe writes the tags a page shows as text so), not a sign of HTML.
 _HTML_BLOCK_CLOSE = regex.compile(r"(?<!\\)</(?:p|div|li|h[1-6]|td|article|section)\s*>", regex.IGNORECASE)
@@ -107,15 +108,21 @@ def front_matter_length(text: str) -> int:
     reads it; 0 when the text has none."""
     if not text.startswith("---\n"):
         return 0
-    lines = text.split("\n", 61)
-    for end in range(1, min(len(lines), 60)):
+    lines = text.split("\n", _FRONT_MATTER_LINES + 1)
+    end = _front_matter_end(lines)
+    return sum(len(line) + 1 for line in lines[: end + 1]) if end else 0
+
+
+def _front_matter_end(lines: list[str]) -> int:
+    """The index of the '---' line closing a leading front matter block of 'key: value' lines; 0 if none."""
+    if not lines or lines[0] != "---":
+        return 0
+    for end in range(1, min(len(lines), _FRONT_MATTER_LINES)):
         if lines[end] == "---":
             break
     else:
         return 0
-    if not all(_FRONT_MATTER_KEY.match(line) for line in lines[1:end]):
-        return 0
-    return sum(len(line) + 1 for line in lines[: end + 1])
+    return end if all(_FRONT_MATTER_LINE.match(line) for line in lines[1:end]) else 0
 
 
 def text_to_blocks(text: str, doc: Document) -> list[Block]:
@@ -396,18 +403,13 @@ def _merge_text(runs: list[Inline]) -> tuple[Inline, ...]:
 
 def _read_front_matter(lines: list[str], doc: Document) -> int:
     """Read a leading '---' block of 'key: value' lines into metadata; returns the first body line."""
-    if not lines or lines[0] != "---":
-        return 0
-    for end in range(1, min(len(lines), 60)):
-        if lines[end] == "---":
-            break
-    else:
+    end = _front_matter_end(lines)
+    if not end:
         return 0
     fields: dict[str, object] = {}
     for line in lines[1:end]:
         match = _FRONT_MATTER_LINE.match(line)
-        if match is None:
-            return 0
+        assert match is not None  # _front_matter_end checked every line
         fields[match.group(1)] = _front_matter_value(match.group(2))
     for key, value in fields.items():
         doc.metadata.setdefault(key, value)
