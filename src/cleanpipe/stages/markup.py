@@ -73,7 +73,6 @@ _MD_QUOTE = regex.compile(r"^>\s+(.+)$")
 _MD_TABLE_ROW = regex.compile(r"^\|.*[^\\]\|\s*$")
 _MD_TABLE_DELIMITER = regex.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
 _CELL_SEPARATOR = regex.compile(r"(?<!\\)\|")
-_BULLET = regex.compile(rf"^[{BULLETS}]\s*(.+)$")
 _BULLET_START = regex.compile(rf"^[{BULLETS}]\s*")
 _FRONT_MATTER_LINE = regex.compile(r"^([A-Za-z_][\w-]*):\s*(.*)$")
 # A front matter block is looked for in a page's first this many lines.
@@ -176,7 +175,8 @@ def bullet_item(inlines: tuple[Inline, ...]) -> tuple[Inline, ...] | None:
     marked = _BULLET_START.match(first.text)
     if marked is None or not (first.text[marked.end() :].strip() or len(inlines) > 1):
         return None
-    return (Inline(first.text[marked.end() :]), *inlines[1:])
+    rest = first.text[marked.end() :]
+    return ((Inline(rest),) if rest else ()) + inlines[1:]
 
 
 def _closed_fences(lines: list[str], first: int) -> set[int]:
@@ -196,7 +196,7 @@ def _closed_fences(lines: list[str], first: int) -> set[int]:
 def line_to_block(line: str, doc: Document, number: int, tags: Counter[str]) -> Block | None:
     kind, level, content = "paragraph", 0, line
     heading = _MD_HEADING.match(line)
-    listed = _MD_LIST.match(line) or _BULLET.match(line)
+    listed = _MD_LIST.match(line)
     quoted = _MD_QUOTE.match(line)
     if heading:
         kind, level, content = "heading", len(heading.group(1)), heading.group(2)
@@ -210,7 +210,7 @@ def line_to_block(line: str, doc: Document, number: int, tags: Counter[str]) -> 
     inlines = parse_inline(content, doc, number, tags)
     if not any(run.text.strip() or run.image for run in inlines):
         return None
-    if kind == "paragraph":  # a bullet mark that a tag or a repaired fragment hid from the line's start
+    if kind == "paragraph":  # a bullet mark opening the line, or its text once tags are read
         bulleted = bullet_item(inlines)
         if bulleted is not None:
             return Block(kind="list_item", inlines=bulleted, line=number, level=level)
