@@ -68,12 +68,11 @@ def default_work_folder(url: str) -> Path:
 
 @dataclass
 class Published:
-    """What a publish did: files uploaded (and their bytes), deleted, and restored before the run."""
+    """What a publish did: files uploaded (and their bytes) and deleted."""
 
     uploaded: int = 0
     bytes: int = 0
     deleted: int = 0
-    restored: int = 0
 
     def to_json(self, url: str) -> dict[str, Any]:
         return {
@@ -81,7 +80,6 @@ class Published:
             "uploaded": self.uploaded,
             "bytes": self.bytes,
             "deleted": self.deleted,
-            "restored": self.restored,
         }
 
 
