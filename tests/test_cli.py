@@ -54,7 +54,7 @@ def test_bad_pages_are_named_and_the_batch_goes_on(tmp_path: Path) -> None:
     pages.mkdir()
     shutil.copy(SEED, pages / "good.txt")
     (pages / "empty.txt").write_bytes(b"")
-    (pages / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (pages / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8)
     (pages / "long_line.txt").write_text("很长" * 1_100_000, encoding="utf-8")
     out = tmp_path / "clean"
     result = runner.invoke(app, ["run", str(pages), "-o", str(out)])
@@ -63,7 +63,7 @@ def test_bad_pages_are_named_and_the_batch_goes_on(tmp_path: Path) -> None:
     assert not (out / "empty.md").exists() and not (out / "binary.md").exists()
     errors = result.stderr if hasattr(result, "stderr") else result.output
     assert "empty.txt: page is empty" in errors
-    assert "binary.txt: content looks binary" in errors
+    assert "binary.txt: content is a PNG image" in errors
     assert "long_line.txt: a line of 2,200,000 characters is over the limit of 1,000,000" in errors
     assert "failed: 3" in result.output
 

@@ -111,8 +111,8 @@ def test_invalid_utf8_inside_a_utf8_page_is_reported_not_dropped() -> None:
     [
         (b"", "empty"),
         (b" \n\t\n", "empty"),
-        (bytes(range(256)) * 8, "binary"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64, "binary"),
+        (b"\x00\x01\x02\x03" * 200, "binary"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64, "PNG image"),
     ],
 )
 def test_bad_input_raises_an_error_naming_the_page_and_the_problem(raw: bytes, problem: str) -> None:
@@ -146,18 +146,40 @@ def test_text_input_passes_through_unchanged() -> None:
     assert doc.text == text and doc.removals == []
 
 
-def test_a_few_stray_nul_bytes_are_removed_and_recorded_not_a_refusal() -> None:
-    """A real page (tests/fixtures/html_sina_related_links.html) with NUL bytes a scraper left between its
-    lines, as on a page trafilatura extracts: the same Markdown as without them, and the NULs audited."""
+def test_stray_nul_and_control_bytes_are_removed_and_recorded_not_a_refusal() -> None:
+    """A real page (tests/fixtures/html_sina_related_links.html) with NUL and control bytes a scraper left
+    between its lines (as a CCNet page's 0x05-0x08, or 22 NULs in an HTML page trafilatura extracts): the
+    same Markdown as without them, and the bytes audited as one repair."""
     page = (FIXTURES / "html_sina_related_links.html").read_bytes()
     first = page.index(b"\n", len(page) // 3) + 1
     second = page.index(b"\n", 2 * len(page) // 3) + 1
-    with_nuls = page[:first] + b"\x00" * 3 + page[first:second] + b"\x00" + page[second:]
+    dirty = page[:first] + b"\x00" * 22 + page[first:second] + b"\x05\x06\x07\x08" + page[second:]
     clean_page = clean(page, source="sina.html", strict=True)
-    result = clean(with_nuls, source="sina.html", strict=True)
+    result = clean(dirty, source="sina.html", strict=True)
     assert without_removal_counts(result.markdown) == without_removal_counts(clean_page.markdown)
     (removal,) = [removal for removal in result.removals if removal.stage == "decode"]
-    assert (removal.rule, removal.text) == ("nul-bytes", "U+0000 x 4")
-    assert "4 NUL character(s) removed" in result.warnings
-    with pytest.raises(CleanError, match="binary"):  # many NULs are still a binary file, not a page
-        decode(Document(original=page[:2000] + b"\x00" * 100 + page[2000:4000], source="b.html"), Config())
+    assert (removal.rule, removal.text) == ("control-bytes", "U+0000 U+0005 U+0006 U+0007 U+0008 (x 26)")
+    assert removal.line == page[:first].count(b"\n") + 1
+    assert "26 NUL or control character(s) removed" in result.warnings
+
+
+def test_text_with_control_bytes_keeps_its_text() -> None:
+    """As a JSONL record's text (str input): the stray bytes go, every character of the text stays."""
+    text = f"{SEED_LINE}\x05\n\n\x07{SUBMARINE}\x08"
+    result = clean(text, strict=True)
+    assert SEED_LINE in result.markdown and SUBMARINE in result.markdown
+    assert [removal.rule for removal in result.removals if removal.stage == "decode"] == ["control-bytes"]
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "content is a PNG image"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\n" * 20, "content is a PDF document"),
+        (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)), "content is a ZIP archive"),
+        (b"\x00\x01\x02\x03" * 500 + "一段文字。".encode() * 50, "content looks binary"),
+    ],
+)
+def test_really_binary_content_is_refused_by_name(content: bytes, problem: str) -> None:
+    with pytest.raises(CleanError, match=rf"^b\.html: {problem}"):
+        decode(Document(original=content, source="b.html"), Config())

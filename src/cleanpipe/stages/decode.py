@@ -38,9 +38,32 @@ _META_WINDOW = 8192
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
 _WIDE = regex.compile(r"[^\x00-\x7f\s]")
 _DETECTION_SAMPLE = 200_000
-# NULs in a page of text up to this share of its characters are stray bytes, removed; more is binary.
-STRAY_NUL_SHARE = 0.001
+# NUL and C0 control characters (not tab, line breaks, vertical tab or form feed): in a page of text they
+# are a scraper's stray bytes, removed and recorded. Only content mostly made of them (with undecodable
+# bytes) is binary: more than this share of its first 64 KB.
 _CONTROLS = regex.compile(r"[\x00-\x08\x0e-\x1f]")
+BINARY_SHARE = 0.25
+# Files that are not pages whatever their bytes decode to: their leading magic numbers, and what they are.
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
+    (b"\x1f\x8b", "a gzip file"),
+    (b"BZh", "a bzip2 file"),
+    (b"\xfd7zXZ\x00", "an xz file"),
+    (b"(\xb5/\xfd", "a zstd file"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x7fELF", "an executable"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office document"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"OggS", "an Ogg media file"),
+    (b"wOFF", "a web font"),
+    (b"wOF2", "a web font"),
+)
 _MAX_REPORTED = 50
 _BOMS = (
     (codecs.BOM_UTF8, "utf_8"),
@@ -61,11 +84,12 @@ def decode(doc: Document, config: Config) -> Document:
     if isinstance(raw, str):
         text = _without_surrogates(doc, raw)
     else:
+        _refuse_known_binary(doc, raw)
         text = _decode_bytes(doc, raw)
     if not text.strip():
         raise CleanError(doc.source, "page is empty", NAME)
-    text = _without_stray_nuls(doc, text)
     _refuse_binary(doc, text, decoded=not isinstance(raw, str))
+    text = _without_controls(doc, text)
     longest = max((len(line) for line in text.splitlines()), default=0)
     if longest > config.max_line_chars:
         raise CleanError(
@@ -294,29 +318,42 @@ def _report_undecodable(doc: Document, encoding: str, count: int, bad: list[tupl
     )
 
 
-def _without_stray_nuls(doc: Document, text: str) -> str:
-    """A page of text with a few NUL characters (a scraper's stray bytes: at most one in STRAY_NUL_SHARE of
-    its characters) keeps its text without them, recorded; more than that is left for _refuse_binary."""
-    count = text.count("\x00")
-    if not count or count > len(text) * STRAY_NUL_SHARE:
+def _without_controls(doc: Document, text: str) -> str:
+    """A page of text with NUL or other control characters (a scraper's stray bytes, 0x00-0x08 and
+    0x0e-0x1f) keeps its text without them, recorded as a repair; _refuse_binary has refused content made
+    of them."""
+    found = _CONTROLS.search(text)
+    if found is None:
         return text
-    doc.warnings.append(f"{count} NUL character(s) removed")
+    repaired, count = _CONTROLS.subn("", text)
+    kinds = " ".join(sorted({f"U+{ord(char):04X}" for char in _CONTROLS.findall(text[: 1 << 20])})[:20])
+    doc.warnings.append(f"{count} NUL or control character(s) removed")
     doc.record(
         stage=NAME,
-        rule="nul-bytes",
-        text="U+0000" if count == 1 else f"U+0000 x {count}",
-        reason=f"{count} NUL character(s) in a page of text, stray bytes of the scraper; removed",
-        line=text.count("\n", 0, text.index("\x00")) + 1,
+        rule="control-bytes",
+        text=kinds if count == 1 else f"{kinds} (x {count})",
+        reason=f"{count} NUL or control character(s) in a page of text, stray bytes of the scraper; removed",
+        line=text.count("\n", 0, found.start()) + 1,
     )
-    return text.replace("\x00", "")
+    return repaired
+
+
+def _refuse_known_binary(doc: Document, raw: bytes) -> None:
+    """Refuse a file that starts as an image, archive, PDF or executable does: not a page."""
+    for magic, kind in _MAGIC:
+        if raw.startswith(magic):
+            raise CleanError(doc.source, f"content is {kind} (by its first bytes), not a page", NAME)
 
 
 def _refuse_binary(doc: Document, text: str, *, decoded: bool) -> None:
-    """Refuse binary content; and bytes that decoded mostly to U+FFFD. Text given as text is not judged by
-    its U+FFFD: it was decoded before (cleanpipe's own output keeps the U+FFFD of a page it cleaned)."""
+    """Refuse content that is mostly not text: more than BINARY_SHARE of its first 64 KB NUL or control
+    characters, or (for bytes) U+FFFD from undecodable bytes. Text given as text is not judged by its
+    U+FFFD: it was decoded before (cleanpipe's own output keeps the U+FFFD of a page it cleaned)."""
     sample = text[:65536]
     controls = len(_CONTROLS.findall(sample))
-    if "\x00" in sample or controls > len(sample) * 0.1:
-        raise CleanError(doc.source, "content looks binary (NUL or many control characters), not a page", NAME)
-    if decoded and sample.count("\ufffd") > len(sample) * 0.25:
+    undecodable = sample.count("\ufffd") if decoded else 0
+    if controls + undecodable > len(sample) * BINARY_SHARE:
+        if controls >= undecodable:
+            problem = f"{controls / len(sample):.0%} of its first characters are NUL or control characters"
+            raise CleanError(doc.source, f"content looks binary ({problem}), not a page", NAME)
         raise CleanError(doc.source, "content is mostly undecodable bytes, not text in a known encoding", NAME)
