@@ -169,7 +169,9 @@ def test_clean_page_loses_only_its_known_credit(record: dict[str, object]) -> No
     key = (str(record["source"]), int(str(record["line"])))
     assert removed(doc) == CLEAN_PAGE_REMOVALS.get(key, [])
     for removal in doc.removals:
-        assert removal.reason == "editor credit line"
+        assert removal.reason == "editor credit line; moved to front matter (editor)"
+    if doc.removals:  # the credit is metadata: its name goes to front matter, not away
+        assert doc.metadata["editor"] == "杨赐"
 
 
 def test_seed_footer_goes_and_the_last_paragraph_stays() -> None:
@@ -337,3 +339,44 @@ def test_bad_user_rule_is_a_config_error_naming_the_rule(rule: dict[str, object]
     with pytest.raises(ConfigError, match=message) as error:
         Config.from_mapping({"rules": [rule]}, origin="cleanpipe.toml")
     assert "cleanpipe.toml: rules[0]" in str(error.value)
+
+
+# Credit lines at the end of real articles (shared corpus: ChineseWebText, CCNet, Skywork news), after
+# their last paragraph.
+CREDIT_TAILS = [
+    (
+        "加大对涉腐洗钱犯罪的惩治力度，切实把腐败分子盗窃人民的财产如数追回、还给人民。（文章有删改）",
+        "责任编辑：陈一豪 唐浚中 全丽 熊冬梅",
+        {"editor": "陈一豪、唐浚中、全丽、熊冬梅"},
+    ),
+    (
+        "因此，在买方代理的模式下，投资者的利益则从末位显著上升至首位。",
+        "责任编辑：石秀珍 SF183",
+        {"editor": "石秀珍"},
+    ),
+    ("开着法拉利最强量产敞篷车型，游走在都市CBD的夜幕繁华之间。", "（摄影：赵六）", {"photo": "赵六"}),
+    ("新华社北京3月8日电 记者李四报道，全国两会新闻中心举行记者会。", "新华社记者 张三、李四", {"author": "张三、李四"}),
+]
+
+
+@pytest.mark.parametrize(("paragraph", "credit", "fields"), CREDIT_TAILS, ids=lambda x: str(x)[:12])
+def test_credit_lines_go_to_front_matter_and_the_wire_credit_in_the_text_stays(
+    paragraph: str, credit: str, fields: dict[str, str]
+) -> None:
+    filler = "\n\n".join(f"第{n}段正文，讲述这件事的经过，内容足够长，并以句号结束。" for n in range(1, 5))
+    result = cleanpipe.clean(f"一篇文章的标题\n\n{filler}\n\n{paragraph}\n\n{credit}\n")
+    assert paragraph in result.markdown and credit not in result.markdown
+    front = result.markdown.split("---")[1]
+    for key, value in fields.items():
+        assert f'{key}: "{value}"' in front
+    (removal,) = [r for r in result.removals if r.text == credit]
+    assert removal.reason.endswith(f"moved to front matter ({', '.join(sorted(fields))})")
+
+
+def test_a_credit_does_not_overwrite_the_byline() -> None:
+    result = cleanpipe.clean(
+        "标题\n\n2023-03-08 作者：王一\n\n正文第一段，内容足够长，并以句号结束。\n\n正文第二段，也以句号结束。\n\n"
+        "正文第三段，也以句号结束。\n\n正文第四段。\n\n（撰稿：李四）\n"
+    )
+    assert 'author: "王一"' in result.markdown
+    assert "李四" not in result.markdown

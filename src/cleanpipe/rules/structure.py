@@ -13,8 +13,13 @@ DATE = (
 # not read as the page's date.
 META_LABELS: dict[str, tuple[str, ...]] = {
     "source": ("来源", "來源", "出处", "稿源", "文章来源", "信息来源", "本文来源", "转自", "转载自"),
-    "author": ("作者", "撰文", "记者", "发布者", "发布人", "楼主", "文"),
+    "author": ("作者", "撰文", "撰稿", "记者", "发布者", "发布人", "楼主", "文"),
     "translator": ("翻译", "译者", "编译"),
+    "editor": (
+        "责任编辑", "责编", "编辑", "值班编辑", "实习编辑", "特约编辑", "主编", "编审", "校对", "审核", "审校",
+        "监制", "美编", "排版", "统筹",
+    ),
+    "photo": ("摄影", "图片"),
     "views": ("浏览", "阅读", "点击", "浏览量", "阅读量", "点击量", "浏览次数", "阅读数", "人气", "热度"),
     "date": ("时间", "日期", "发布时间", "发表时间", "更新时间", "发布日期", "发表于", "发布于"),
 }
@@ -60,3 +65,7 @@ MAX_HEADING_LATIN = 90
 
 # Weekday words that appear on bylines beside the date and carry nothing else.
 WEEKDAY = r"(?:星期|周|礼拜)[一二三四五六日天]"
+
+# Credit lines without a colon: a role and the names after it ('新华社记者 张三、李四', '记者 王五 编辑 赵六'),
+# and the front matter field each role's names go to.
+CREDIT_ROLES: dict[str, str] = {"记者": "author", "通讯员": "author", "实习生": "author", "编辑": "editor", "摄影": "photo"}

@@ -27,6 +27,18 @@ _SUBSTANTIAL_ANY = 120
 # A footer ends the page. A footer-like line with more blocks than this after it sits above a long run of
 # short blocks (a table split into cells, a list of names), which is content, so it does not start the footer.
 _MAX_TAIL_BLOCKS = 60
+# Rules whose lines credit people or a source: the names go to front matter as the line goes.
+CREDIT_RULES = frozenset({"editor-tail", "reporter-credit", "source-tail"})
+
+
+def _credit_to_front_matter(doc: Document, text: str) -> str:
+    """A credit line's names go to front matter (a field the page already has keeps its value); what
+    the removal's reason adds about it."""
+    from cleanpipe.stages.structure import credit_fields  # structure imports this module's rule matching
+
+    fields = credit_fields(text)
+    moved = sorted(key for key, value in fields.items() if doc.metadata.setdefault(key, value) == value)
+    return f"; moved to front matter ({', '.join(moved)})" if moved else ""
 
 
 def active_rules(config: Config) -> tuple[BoilerplateRule, ...]:
@@ -54,7 +66,10 @@ def strip_boilerplate(doc: Document, config: Config) -> Document:
     for index in kept:
         rule = matches[index]
         if rule is not None:
-            doc.remove_block(index, stage=NAME, rule=rule.name, reason=rule.description)
+            reason = rule.description
+            if rule.name in CREDIT_RULES:
+                reason += _credit_to_front_matter(doc, doc.blocks[index].text)
+            doc.remove_block(index, stage=NAME, rule=rule.name, reason=reason)
         elif index in learned:
             site, pages = learned[index]
             doc.remove_block(

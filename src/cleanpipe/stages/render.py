@@ -20,7 +20,7 @@ from cleanpipe.document import Block, Document, Inline
 NAME = "render"
 
 # Front matter keys in the order they are written; any other key follows, sorted.
-FRONT_MATTER_ORDER = ("title", "date", "author", "source", "url", "views")
+FRONT_MATTER_ORDER = ("title", "date", "author", "editor", "photo", "source", "url", "views")
 # Keys used inside the pipeline that are not written.
 _INTERNAL = ("encoding", "charset", "html_title", "removed")
 # Kinds whose neighbouring blocks are written without a blank line between them.

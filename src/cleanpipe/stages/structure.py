@@ -14,6 +14,7 @@ import regex
 from cleanpipe.config import Config
 from cleanpipe.document import Block, Document
 from cleanpipe.rules.structure import (
+    CREDIT_ROLES,
     DATE,
     LEAD_IN_ENDINGS,
     LEAD_IN_STARTS,
@@ -170,6 +171,8 @@ def _take_bylines(doc: Document, title_index: int | None) -> None:
         fields = parse_byline(block.text)
         if fields is None:
             continue
+        if "editor" in fields or "photo" in fields:  # a credit line: its names, not a byline's tokens
+            fields = dict(credit_fields(block.text)) or fields
         for key, value in fields.items():
             doc.metadata.setdefault(key, value)
         doc.remove_block(
@@ -226,6 +229,40 @@ def parse_byline(text: str) -> dict[str, str | int] | None:
         else:
             return None
     return fields
+
+
+_CREDIT_PAIR = regex.compile(
+    rf"(?P<role>{_alternation(CREDIT_ROLES)})\s*(?P<names>[\p{{Han}}·]{{2,4}}(?:\s*[、，,]\s*[\p{{Han}}·]{{2,4}})*)"
+)
+# What a credit line may tell front matter (a date or view count on a credit line is not the page's),
+# and the labels that introduce each.
+_CREDIT_FIELDS = ("author", "editor", "photo", "source", "translator")
+_CREDIT_FIELD_OF = {label: field for field in _CREDIT_FIELDS for label in META_LABELS[field]}
+_CREDIT_LABEL = regex.compile(rf"{_LABEL_START}(?P<label>{_alternation(_CREDIT_FIELD_OF)}){_LABEL_SEPARATOR}\s*")
+_NAME_SEPARATORS = regex.compile(r"[\s、，,/|｜]+")
+_CREDIT_NAME_MAX = 16
+
+
+def credit_fields(text: str) -> dict[str, str]:
+    """The names a credit line gives ('责任编辑：王五 赵六' -> editor '王五、赵六', '新华社记者 张三、李四' ->
+    author, '（来源：新华网）' -> source), for front matter; empty when it names nobody this way. Tokens with
+    digits (an editor's staff code, 'SF183') are not names."""
+    stripped = text.strip().strip("（）()【】[]").strip()
+    found: dict[str, str] = {}
+    labels = list(_CREDIT_LABEL.finditer(stripped))
+    for number, label in enumerate(labels):
+        end = labels[number + 1].start() if number + 1 < len(labels) else len(stripped)
+        value = stripped[label.end() : end].strip().strip("（）()【】[]")
+        if not value or _SENTENCE_PUNCT.search(value) or "。" in value:
+            continue
+        names = [token for token in _NAME_SEPARATORS.split(value) if token and not regex.search(r"\d", token)]
+        if names and all(len(name) <= _CREDIT_NAME_MAX for name in names):
+            found.setdefault(_CREDIT_FIELD_OF[label.group("label")], "、".join(names))
+    if labels:
+        return found
+    for pair in _CREDIT_PAIR.finditer(stripped):
+        found.setdefault(CREDIT_ROLES[pair.group("role")], regex.sub(r"\s*[、，,]\s*", "、", pair.group("names")))
+    return found
 
 
 def _format_date(match: regex.Match[str]) -> str:
