@@ -14,7 +14,7 @@ from cleanpipe import CleanError, Config, ConfigError, Document, Pipeline
 
 def test_default_pipeline_runs_every_stage_in_order() -> None:
     assert Pipeline().names() == [
-        "decode", "escapes", "markup", "repeats", "structure", "boilerplate", "dedup", "render"
+        "decode", "escapes", "markup", "repeats", "structure", "boilerplate", "classifier", "dedup", "render"
     ]
     timings = cleanpipe.clean(SEED_PAGE.read_bytes()).timings
     assert list(timings) == Pipeline().names()

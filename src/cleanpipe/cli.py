@@ -254,7 +254,8 @@ def _learned_summary(profile: Profile) -> str:
     learning = sum(1 for site in profile.sites if site.lines)
     return (
         f"learned {profile.lines} boilerplate lines for {learning} sites, from {profile.pages} pages of "
-        f"{profile.sites_counted} sites ({len(profile.sites)} with enough pages to learn from)"
+        f"{profile.sites_counted} sites ({len(profile.sites)} with enough pages to learn from), and "
+        f"{len(profile.templates)} corpus templates"
     )
 
 
@@ -265,7 +266,10 @@ def learn(
     ),
     output: Path = typer.Option(..., "--output", "-o", help="The profile to write (JSON)."),
     config_file: Path | None = typer.Option(
-        None, "--config", "-c", help="A config file (learn_min_pages, learn_min_share, learn_max_chars; [input])."
+        None,
+        "--config",
+        "-c",
+        help="A config file (learn_min_pages, learn_min_share, learn_max_chars, template_min_*; [input]).",
     ),
     workers: int = typer.Option(0, "--workers", "-w", help="Worker processes. Default (0): all cores."),
     executor: str | None = typer.Option(
@@ -279,7 +283,9 @@ def learn(
 
     A site is a page's URL host, else its folder, else the dump file it came from. A line (digits and the
     page's title masked) is learned for a site when it is on at least learn_min_pages distinct pages of the
-    site and on at least learn_min_share of them (config; default 5 pages and half of them).
+    site and on at least learn_min_share of them (config; default 5 pages and half of them). A corpus
+    template is a line on at least template_min_pages pages of any sites, mostly at their head or tail,
+    that the line model scores at least template_min_score; it is removed on every site.
 
     Example: cleanpipe learn crawl/ -o profile.json && cleanpipe run crawl/ --profile profile.json
 

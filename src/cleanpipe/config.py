@@ -35,12 +35,15 @@ class LearnedSite:
 
 # Settings of the learning pass. They steer `cleanpipe learn` and `run --learn` over the whole corpus, so
 # they belong to the top level of a config, not to a site's table.
-LEARN_KEYS = ("learn", "learn_min_pages", "learn_min_share", "learn_max_chars")
+LEARN_KEYS = (
+    "learn", "learn_min_pages", "learn_min_share", "learn_max_chars",
+    "template_min_pages", "template_min_edge_share", "template_min_score",
+)
 # Settings of where a run happens, not of what it does: top level only, not part of the digest.
 RUN_KEYS = ("executor", "ray_address")
 EXECUTOR_NAMES = ("local", "ray")
 # Keys of to_mapping() that are not plain settings.
-_STRUCTURED_KEYS = ("sites", "input", "rules", "learned", "near_duplicates")
+_STRUCTURED_KEYS = ("sites", "input", "rules", "learned", "templates", "near_duplicates")
 # The [near_duplicates] table: the corpus pass of `cleanpipe run` (corpus/neardup.py), with its defaults.
 NEAR_DUPLICATE_DEFAULTS: dict[str, Any] = {
     "mode": "drop",  # drop, flag or off
@@ -74,6 +77,9 @@ class Config:
     dedup_threshold: float = 90.0
     # dedup: a teaser must be found in this many following characters of the body.
     teaser_window: int = 4000
+    # classifier: a block the line model scores at or above this is removed; 1 (the default): the
+    # classifier removes nothing (training/lines/REPORT.md has its precision and recall by threshold).
+    classifier_threshold: float = 1.0
     # boilerplate: rules added by the user, and names of built-in rules to switch off.
     extra_rules: tuple[BoilerplateRule, ...] = ()
     disabled_rules: frozenset[str] = field(default_factory=frozenset)
@@ -93,6 +99,15 @@ class Config:
     # The learned lines in force, per site, sorted by site: set from a profile (corpus/learn.py), never
     # from a config file. They are part of digest(), so a changed profile re-cleans the pages.
     learned: tuple[LearnedSite, ...] = ()
+    # Corpus templates, learned in the same pass across all sites: a line (its key: title masked, digits
+    # folded) on at least `template_min_pages` distinct pages, at least `template_min_edge_share` of the
+    # times at a page's head or tail, whose mean line-model score (stages/classify.py) is at least
+    # `template_min_score`. Real repeated content sits inside articles and reads as content, so it stays.
+    template_min_pages: int = 5
+    template_min_edge_share: float = 0.8
+    template_min_score: float = 0.3
+    # The templates in force: (key, pages, sites, mean score), sorted by key; from a profile only.
+    templates: tuple[tuple[str, int, int, float], ...] = ()
     # The [near_duplicates] table, as set in the file (defaults in NEAR_DUPLICATE_DEFAULTS). Not part of
     # digest(): it decides which pages are kept, not how a page is cleaned.
     near_duplicates: tuple[tuple[str, Any], ...] = ()
@@ -123,7 +138,7 @@ class Config:
             if key == "input" and base is None:
                 values["input"] = _input_from_mapping(value, origin)
                 continue
-            if key not in known or key in ("extra_rules", "sites", "input", "learned", "near_duplicates"):
+            if key not in known or key in ("extra_rules", "sites", "input", "learned", "templates", "near_duplicates"):
                 raise ConfigError(f"{origin}: unknown key {key!r}")
             if key in RUN_KEYS:
                 if base is not None:
@@ -151,6 +166,8 @@ class Config:
         config = replace(start, **values)
         if not 0 <= config.dedup_threshold <= 100:
             raise ConfigError(f"{origin}: 'dedup_threshold' must be between 0 and 100")
+        if not 0 <= config.classifier_threshold <= 1:
+            raise ConfigError(f"{origin}: 'classifier_threshold' must be between 0 and 1 (1: off)")
         check_learn_settings(config, origin)
         return config
 
@@ -189,6 +206,8 @@ class Config:
         if self.learned:  # from a profile file, not a config file: thousands of lines, so only counted
             count = sum(len(site.lines) for site in self.learned)
             lines.insert(0, f"# plus {count} learned boilerplate lines for {len(self.learned)} sites (from a profile)")
+        if self.templates:
+            lines.insert(0, f"# plus {len(self.templates)} corpus templates (from a profile)")
         if data["near_duplicates"]:
             lines += ["", "[near_duplicates]", *(f"{k} = {_toml_value(v)}" for k, v in data["near_duplicates"].items())]
         for key, names in data["input"].items():
@@ -226,6 +245,8 @@ class Config:
                 data[item.name] = dict(value)
             elif item.name == "learned":
                 data[item.name] = {site.site: {"pages": site.pages, "lines": dict(site.lines)} for site in value}
+            elif item.name == "templates":
+                data[item.name] = [list(template) for template in value]
             else:
                 data[item.name] = value
         return data
@@ -269,6 +290,14 @@ def check_learn_settings(config: Config, origin: str = "config") -> None:
         raise ConfigError(f"{origin}: 'learn_min_share' must be above 0 and at most 1, got {config.learn_min_share}")
     if config.learn_max_chars < 1:
         raise ConfigError(f"{origin}: 'learn_max_chars' must be at least 1, got {config.learn_max_chars}")
+    if config.template_min_pages < 2:
+        raise ConfigError(
+            f"{origin}: 'template_min_pages' must be at least 2 (a line on one page is never a template), "
+            f"got {config.template_min_pages}"
+        )
+    for key in ("template_min_edge_share", "template_min_score"):
+        if not 0 <= getattr(config, key) <= 1:
+            raise ConfigError(f"{origin}: {key!r} must be between 0 and 1, got {getattr(config, key)}")
 
 
 def _near_duplicates_from_mapping(value: Any, origin: str) -> tuple[tuple[str, Any], ...]:

@@ -17,14 +17,17 @@ def explain(result: CleanResult, *, color: bool) -> str:
     if doc is None:
         return ""
     lines: list[str] = []
-    for block in doc.blocks:
+    # A removal with a score (the line model's, a corpus template's) shows it beside its rule.
+    scores = {r.block: r.score for r in result.removals if r.block is not None and r.score is not None}
+    for index, block in enumerate(doc.blocks):
         text = render_block(block) if block.kind != "title" else "# " + block.text
+        score = f" {scores[index]:.2f}" if index in scores else ""
         if block.kept:
             lines.append("  " + text)
         elif color:
-            lines.append(f"{_DIM}- [{block.removed_by}]{_RESET} {_RED}{text}{_RESET}")
+            lines.append(f"{_DIM}- [{block.removed_by}{score}]{_RESET} {_RED}{text}{_RESET}")
         else:
-            lines.append(f"- [{block.removed_by}] {text}")
+            lines.append(f"- [{block.removed_by}{score}] {text}")
     partial = [r for r in result.removals if r.block is None or doc.blocks[r.block].kept]
     if partial:
         lines.append("")

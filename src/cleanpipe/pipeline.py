@@ -10,6 +10,7 @@ from typing import Any
 from cleanpipe.config import Config
 from cleanpipe.document import CleanError, Document, PageOvertime, Removal
 from cleanpipe.stages.boilerplate import strip_boilerplate
+from cleanpipe.stages.classify import classify_lines
 from cleanpipe.stages.decode import decode
 from cleanpipe.stages.dedup import collapse_duplicates
 from cleanpipe.stages.escapes import repair_escapes
@@ -40,6 +41,7 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
     Stage("repeats", cut_repeated_lines),
     Stage("structure", detect_structure),
     Stage("boilerplate", strip_boilerplate),
+    Stage("classifier", classify_lines),
     Stage("dedup", collapse_duplicates),
     Stage("render", render_markdown),
 )

@@ -263,7 +263,7 @@ def clean_record(page: PageRecord, config: Config) -> cleanpipe.CleanResult:
 
 def test_learned_lines_are_removed_on_their_own_site_only() -> None:
     pages = records(ZOL)
-    config = apply_profile(Config(), learn(pages))
+    config = replace(apply_profile(Config(), learn(pages)), templates=())  # a site's lines alone
     result = clean_record(pages[0], config)
     assert removed_by_learning(result) == [
         (f"learned:{ZOL_SITE}", "[经销商] 京东商城"),
@@ -331,3 +331,84 @@ def test_profiles_from_the_stage_point_of_view_are_looked_up_by_site() -> None:
     kept_b = cleanpipe.clean(text, config=config, metadata={"url": "http://b.example/1"}).markdown
     assert "进入购买" not in kept_a and "京东商城" in kept_a
     assert "京东商城" not in kept_b and "进入购买" in kept_b
+
+
+# -- corpus templates ---------------------------------------------------------------------------------
+
+# A fund company's standard clause (skywork finance: the same law citation opens the notice of many funds'
+# meetings): real repeated content, which sits inside articles.
+LAW_CLAUSE = (
+    "根据《中华人民共和国证券投资基金法》、《公开募集证券投资基金运作管理办法》和基金合同的有关规定，"
+    "本公司决定以通讯方式召开本基金的基金份额持有人大会。"
+)
+
+
+def with_clause_inside(record: PageRecord) -> PageRecord:
+    """The page with LAW_CLAUSE in the middle of its lines."""
+    lines = str(record.data).split("\n")
+    middle = len(lines) // 2
+    return replace(record, data="\n".join([*lines[:middle], LAW_CLAUSE, *lines[middle:]]))
+
+
+def test_templates_are_lines_on_many_pages_at_their_edges_that_read_as_boilerplate() -> None:
+    profile = learn(records(ZOL) + records(FRM))
+    templates = {template.key: template for template in profile.templates}
+    assert set(templates) == {"[经销商] 京东商城", "进入购买"}  # the shop box: on 8 pages, at their head or tail
+    assert (templates["进入购买"].pages, templates["进入购买"].sites) == (8, 1)
+    assert 0.3 <= templates["进入购买"].score <= 1
+
+
+def test_a_clause_repeated_inside_articles_is_not_a_template() -> None:
+    pages = [with_clause_inside(record) for record in records(ZOL)]
+    profile = learn(pages, template_min_pages=2, template_min_score=0.0)  # where it sits is enough
+    assert line_key(LAW_CLAUSE, None) not in {template.key for template in profile.templates}
+    # The guards are what keeps it: where it sits, and that it reads as content.
+    everywhere = learn(pages, template_min_pages=2, template_min_edge_share=0.0, template_min_score=0.0)
+    assert line_key(LAW_CLAUSE, None) in {template.key for template in everywhere.templates}
+
+
+def test_a_line_that_reads_as_content_is_not_a_template() -> None:
+    profile = learn(records(ZOL), template_min_score=0.99)
+    assert profile.templates == ()
+
+
+def test_a_template_is_removed_on_any_site_with_its_page_count_in_the_audit() -> None:
+    """Learned from the zol pages, the shop box's line goes from a page of another site too (a site's learned
+    lines would not), with rule template:<id>."""
+    config = apply_profile(Config(), learn(records(ZOL)))
+    frm = records(FRM)[0]
+    first, _, rest = str(frm.data).partition("\n")
+    page = f"{first}\n进入购买\n{rest}"
+    result = cleanpipe.clean(page, config=config, metadata={"url": frm.url})
+    (removal,) = [r for r in result.removals if r.rule.startswith("template:")]
+    assert removal.text == "进入购买" and removal.stage == "boilerplate"
+    assert "on 8 pages of 1 site(s)" in removal.reason and removal.score is not None
+    assert "进入购买" not in result.markdown
+    off = replace(config, disabled_rules=frozenset({"template"}))
+    assert "进入购买" in cleanpipe.clean(page, config=off, metadata={"url": frm.url}).markdown
+
+
+def test_templates_go_into_the_profile_and_the_digest(tmp_path: Path) -> None:
+    profile = learn(records(ZOL))
+    profile.write(tmp_path / "p.json")
+    again = read_profile(tmp_path / "p.json")
+    assert again.templates == profile.templates
+    assert apply_profile(Config(), again).digest() != Config().digest()
+    version_1 = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+    version_1["version"] = 1
+    del version_1["templates"]
+    (tmp_path / "v1.json").write_text(json.dumps(version_1), encoding="utf-8")
+    assert read_profile(tmp_path / "v1.json").templates == ()  # a profile of the last version still reads
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        ({"template_min_pages": 1}, "'template_min_pages' must be at least 2"),
+        ({"template_min_edge_share": 1.5}, "'template_min_edge_share' must be between 0 and 1"),
+        ({"template_min_score": -0.1}, "must not be negative"),
+    ],
+)
+def test_template_settings_are_checked(settings: dict[str, object], problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        Config.from_mapping(settings)

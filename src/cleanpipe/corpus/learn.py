@@ -46,10 +46,13 @@ from cleanpipe.io.files import write_atomic
 from cleanpipe.io.readers import InputFile, ReadOptions
 from cleanpipe.io.records import PageRecord, ReadFailure
 from cleanpipe.pipeline import Pipeline
+from cleanpipe.stages.classify import block_line, load_model, page_features
 
 PROFILE_FORMAT = "cleanpipe-learned-boilerplate"
 # Raise when the meaning of a key changes (site_keys.py), so an old profile is refused, not misapplied.
-PROFILE_VERSION = 1
+PROFILE_VERSION = 2
+# Versions this cleanpipe reads: version 1 had no templates.
+READ_VERSIONS = (1, 2)
 BOILERPLATE_STAGE = "boilerplate"
 # Pages per task sent to a worker (the executor bounds the tasks in flight, so memory stays bounded).
 SHARD_SIZE = 32
@@ -67,6 +70,18 @@ class LearnedLine:
 
 
 @dataclass(frozen=True)
+class Template:
+    """A line on many pages of the corpus, whatever their site: its key, the pages and sites it was on,
+    its mean line-model score there, and the text of its first occurrence."""
+
+    key: str
+    pages: int
+    sites: int
+    score: float
+    example: str
+
+
+@dataclass(frozen=True)
 class SiteProfile:
     site: str
     pages: int
@@ -81,6 +96,7 @@ class Profile:
     settings: dict[str, Any] = field(default_factory=dict)
     pages: int = 0  # pages counted, over all sites
     sites_counted: int = 0  # sites seen, including those with too few pages to learn from
+    templates: tuple[Template, ...] = ()
 
     @property
     def lines(self) -> int:
@@ -100,6 +116,10 @@ class Profile:
                 }
                 for site in self.sites
             },
+            "templates": [
+                {"key": t.key, "pages": t.pages, "sites": t.sites, "score": t.score, "example": t.example}
+                for t in self.templates
+            ],
         }
         return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
@@ -154,8 +174,11 @@ def stages_before_boilerplate(pipeline: Pipeline) -> Pipeline:
 # -- one page ---------------------------------------------------------------------------------------
 
 
-# (site, page hash, {line key: example text}) for one page.
-PageKeys = tuple[str, str, dict[str, str]]
+# (site, page hash, {line key: (example text, at the page's head or tail, line-model score)}) for one page.
+PageKeys = tuple[str, str, dict[str, tuple[str, bool, float]]]
+# A block among a page's first HEAD or last TAIL kept blocks is at its edge, where templates sit.
+HEAD = 3
+TAIL = 5
 
 
 @dataclass(frozen=True)
@@ -186,19 +209,25 @@ def prepare(record: PageRecord, config: Config, prefix: Pipeline) -> Document:
     return result.document
 
 
-def _keys(doc: Document, max_chars: int) -> dict[str, str]:
-    """Each learnable key of the page once, with the text it came from (the first, if the page repeats it)."""
+def _keys(doc: Document, max_chars: int) -> dict[str, tuple[str, bool, float]]:
+    """Each learnable key of the page once, with the text it came from (the first, if the page repeats it),
+    whether it is at the page's edge and its line-model score there."""
     title = page_title(doc.metadata)
-    keys: dict[str, str] = {}
-    for block in doc.blocks:
-        if not block.kept or block.kind == "title":
-            continue
-        text = block_text(block)
+    model = load_model()
+    blocks = doc.blocks
+    features = page_features([block_line(b) for b in blocks], [b.kind for b in blocks], title, model.max_chars)
+    kept = [index for index, block in enumerate(blocks) if block.kept and block.kind != "title"]
+    keys: dict[str, tuple[str, bool, float]] = {}
+    for place, index in enumerate(kept):
+        text = block_text(blocks[index])
         if len(text.strip()) > max_chars:
             continue
         key = line_key(text, title)
-        if is_learnable(key):
-            keys.setdefault(key, " ".join(text.split()))
+        if is_learnable(key) and key not in keys:
+            third = math.ceil(len(kept) / 3)  # on a short page, its middle third is still its middle
+            edge = place < min(HEAD, third) or place >= len(kept) - min(TAIL, third)
+            found = features[index]
+            keys[key] = (" ".join(text.split()), edge, model.score(found) if found is not None else 0.0)
     return keys
 
 
@@ -294,17 +323,40 @@ class _Tally:
             CREATE TABLE lines (
                 site TEXT, key TEXT, pages INTEGER, example TEXT, PRIMARY KEY (site, key)
             ) WITHOUT ROWID;
+            CREATE TABLE frames (
+                key TEXT PRIMARY KEY, pages INTEGER, edge INTEGER, score REAL, example TEXT
+            ) WITHOUT ROWID;
+            CREATE TABLE frame_sites (key TEXT, site TEXT, PRIMARY KEY (key, site)) WITHOUT ROWID;
             """
         )
 
-    def add(self, site: str, page: str, keys: dict[str, str]) -> None:
+    def add(self, site: str, page: str, keys: dict[str, tuple[str, bool, float]]) -> None:
         """Count one page of a site, unless the same page (same bytes) was counted for it before."""
         if not self.db.execute("INSERT OR IGNORE INTO pages VALUES (?, ?)", (site, page)).rowcount:
             return
         self.db.executemany(
             "INSERT INTO lines VALUES (?, ?, 1, ?) ON CONFLICT (site, key) DO UPDATE SET pages = pages + 1",
-            ((site, key, example) for key, example in keys.items()),
+            ((site, key, example) for key, (example, _, _) in keys.items()),
         )
+        self.db.executemany(
+            "INSERT INTO frames VALUES (?, 1, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET pages = pages + 1, "
+            "edge = edge + excluded.edge, score = score + excluded.score",
+            ((key, int(edge), score, example) for key, (example, edge, score) in keys.items()),
+        )
+        self.db.executemany("INSERT OR IGNORE INTO frame_sites VALUES (?, ?)", ((key, site) for key in keys))
+
+    def templates(self, config: Config) -> list[Template]:
+        """The lines on at least template_min_pages pages, mostly at a page's edge, that read as boilerplate."""
+        rows = self.db.execute(
+            "SELECT key, pages, edge, score, example, (SELECT COUNT(*) FROM frame_sites WHERE frame_sites.key = "
+            "frames.key) FROM frames WHERE pages >= ? ORDER BY key",
+            (config.template_min_pages,),
+        )
+        return [
+            Template(key, pages, sites, round(score / pages, 3), example)
+            for key, pages, edge, score, example, sites in rows
+            if edge >= config.template_min_edge_share * pages and score / pages >= config.template_min_score
+        ]
 
     def sites(self) -> Iterator[tuple[str, int]]:
         yield from self.db.execute("SELECT site, COUNT(*) FROM pages GROUP BY site ORDER BY site")
@@ -327,8 +379,18 @@ def _profile(tally: _Tally, config: Config) -> Profile:
         pages += site_pages
         if site_pages >= config.learn_min_pages:
             sites.append(SiteProfile(site, site_pages, tuple(tally.lines(site, min_pages_for(site_pages, config)))))
-    settings = {key: getattr(config, key) for key in ("learn_min_pages", "learn_min_share", "learn_max_chars")}
-    return Profile(tuple(sites), settings, pages, counted)
+    settings = {
+        key: getattr(config, key)
+        for key in (
+            "learn_min_pages",
+            "learn_min_share",
+            "learn_max_chars",
+            "template_min_pages",
+            "template_min_edge_share",
+            "template_min_score",
+        )
+    }
+    return Profile(tuple(sites), settings, pages, counted, tuple(tally.templates(config)))
 
 
 def min_pages_for(site_pages: int, config: Config) -> int:
@@ -354,7 +416,7 @@ def read_profile(path: Path) -> Profile:
 def profile_from_data(data: Any, origin: str) -> Profile:
     if not isinstance(data, dict) or data.get("format") != PROFILE_FORMAT:
         raise ProfileError(f'{origin}: not a profile: expected a JSON object with "format": "{PROFILE_FORMAT}"')
-    if data.get("version") != PROFILE_VERSION:
+    if data.get("version") not in READ_VERSIONS:
         raise ProfileError(
             f"{origin}: profile version {data.get('version')!r}, this cleanpipe reads version {PROFILE_VERSION}: "
             "learn it again with `cleanpipe learn`"
@@ -367,6 +429,23 @@ def profile_from_data(data: Any, origin: str) -> Profile:
         settings if isinstance(settings := data.get("settings"), dict) else {},
         _count(data.get("pages", 0), f"{origin}: 'pages'"),
         _count(data.get("sites_counted", 0), f"{origin}: 'sites_counted'"),
+        tuple(_template_from_data(number, value, origin) for number, value in enumerate(data.get("templates") or [])),
+    )
+
+
+def _template_from_data(number: int, value: Any, origin: str) -> Template:
+    where = f"{origin}: templates[{number}]"
+    if not isinstance(value, dict) or not isinstance(value.get("key"), str) or not value["key"]:
+        raise ProfileError(f"{where} must be an object with a non-empty 'key'")
+    score = value.get("score", 0.0)
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 1:
+        raise ProfileError(f"{where}.score must be a number between 0 and 1, got {score!r}")
+    return Template(
+        value["key"],
+        _count(value.get("pages"), f"{where}.pages"),
+        _count(value.get("sites", 0), f"{where}.sites"),
+        float(score),
+        str(value.get("example", "")),
     )
 
 
@@ -399,5 +478,8 @@ def apply_profile(config: Config, profile: Profile) -> Config:
         for site in sorted(profile.sites, key=lambda site: site.site)
         if site.lines
     )
-    sites = tuple((domain, replace(site_config, learned=learned)) for domain, site_config in config.sites)
-    return replace(config, learned=learned, sites=sites)
+    templates = tuple(sorted((t.key, t.pages, t.sites, t.score) for t in profile.templates))
+    sites = tuple(
+        (domain, replace(site_config, learned=learned, templates=templates)) for domain, site_config in config.sites
+    )
+    return replace(config, learned=learned, templates=templates, sites=sites)

@@ -68,4 +68,6 @@ WEEKDAY = r"(?:星期|周|礼拜)[一二三四五六日天]"
 
 # Credit lines without a colon: a role and the names after it ('新华社记者 张三、李四', '记者 王五 编辑 赵六'),
 # and the front matter field each role's names go to.
-CREDIT_ROLES: dict[str, str] = {"记者": "author", "通讯员": "author", "实习生": "author", "编辑": "editor", "摄影": "photo"}
+CREDIT_ROLES: dict[str, str] = {
+    "记者": "author", "通讯员": "author", "实习生": "author", "编辑": "editor", "摄影": "photo",
+}

@@ -6,6 +6,9 @@ block and everything after it go.
 
 from __future__ import annotations
 
+import hashlib
+from bisect import bisect_left
+
 import regex
 
 from cleanpipe.config import Config, LearnedSite
@@ -62,7 +65,9 @@ def strip_boilerplate(doc: Document, config: Config) -> Document:
     kept = [index for index in doc.kept_indices() if doc.blocks[index].kind != "title"]
     matches = {index: match_rule(doc.blocks[index].text, rules) for index in kept}
     learned = _learned_matches(doc, config, [index for index in kept if matches[index] is None])
-    footer_start = _footer_start(doc, kept, matches, set(learned))
+    unmatched = [index for index in kept if matches[index] is None and index not in learned]
+    templates = _template_matches(doc, config, unmatched)
+    footer_start = _footer_start(doc, kept, matches, set(learned) | set(templates))
     for index in kept:
         rule = matches[index]
         if rule is not None:
@@ -77,6 +82,18 @@ def strip_boilerplate(doc: Document, config: Config) -> Document:
                 stage=NAME,
                 rule=f"learned:{site.site}",
                 reason=f"learned boilerplate of {site.site}: on {pages} of the {site.pages} pages counted",
+            )
+        elif index in templates:
+            key, pages, sites, score = templates[index]
+            doc.remove_block(
+                index,
+                stage=NAME,
+                rule=f"template:{template_id(key)}",
+                reason=(
+                    f"corpus template: on {pages} pages of {sites} site(s), mostly at a page's head or tail; "
+                    f"line model score {score:.2f}"
+                ),
+                score=score,
             )
         elif footer_start is not None and index > footer_start[0]:
             doc.remove_block(
@@ -101,6 +118,27 @@ def _learned_matches(doc: Document, config: Config, candidates: list[int]) -> di
         pages = lines.get(line_key(block_text(doc.blocks[index]), title))
         if pages is not None:
             found[index] = (site, pages)
+    return found
+
+
+def template_id(key: str) -> str:
+    """A corpus template's short stable name (its rule is 'template:<id>')."""
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
+
+
+def _template_matches(
+    doc: Document, config: Config, candidates: list[int]
+) -> dict[int, tuple[str, int, int, float]]:
+    """The candidate blocks whose line is a corpus template (config.templates, sorted by key)."""
+    if not config.templates or "template" in config.disabled_rules:
+        return {}
+    title = page_title(doc.metadata)
+    found = {}
+    for index in candidates:
+        key = line_key(block_text(doc.blocks[index]), title)
+        position = bisect_left(config.templates, (key,))
+        if position < len(config.templates) and config.templates[position][0] == key:
+            found[index] = config.templates[position]
     return found
 
 

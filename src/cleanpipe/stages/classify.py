@@ -1,0 +1,288 @@
+"""classifier: remove kept blocks that a learned line model scores as boilerplate.
+
+The named rules (stages/boilerplate.py) remove what they name; the line model removes what no rule names:
+another site's call to action, disclaimer or self-promotion in words no rule has. It is a logistic
+regression over features that carry from one site to another (training/README.md):
+
+- the character bigrams and trigrams of the block's start and end (digits folded to 0, Latin letters
+  lower-cased, the page's title masked, so "以上就是<title>的全部内容" is one pattern on every page);
+- the block's kind, length, where it sits in the page (head, tail, relative position), its shares of
+  punctuation, digits and Latin letters, whether it ends as a sentence does, links, handles and IDs;
+- the same shape of the blocks before and after it.
+
+Its weights are data (rules/line_model.json, written by training/train_lines.py from the labelled lines
+in training/lines/); scoring is a sum of weights, so it needs nothing beyond the standard library. Only
+blocks of at most `classifier_max_chars` characters are scored: the model is trained and measured on
+them, and a paragraph that long is content far more often than not. A block is removed when its
+calibrated score is at least `classifier_threshold`; the removal carries the score and the features that
+weighed most.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import regex
+
+from cleanpipe.config import Config
+from cleanpipe.document import Block, Document
+
+NAME = "classifier"
+RULE = "classifier"
+MODEL_FORMAT = "cleanpipe-line-model"
+# Raise when a feature changes meaning, so weights trained for other features are refused.
+FEATURES_VERSION = 1
+
+# The part of a block whose n-grams are features: its first and last characters (boilerplate says what
+# it is at its start or its end: "关注…", "…转载请注明出处").
+_HEAD = 40
+_TAIL = 20
+# A short line (a list item, a link, a label) and a paragraph of prose, for the context features.
+_SHORT = 50
+_PROSE = 80
+_TITLE_MARK = "\u24c9"  # Ⓣ: where the page's title stood
+_DIGITS = str.maketrans("0123456789０１２３４５６７８９", "0" * 20)
+_SPACES = regex.compile(r"\s+")
+_PUNCT = regex.compile(r"\p{P}|\p{S}")
+_DIGIT = regex.compile(r"\d")
+_LATIN = regex.compile(r"[A-Za-z]")
+_HAN = regex.compile(r"\p{Han}")
+_SENTENCE_END = regex.compile(r"[。！？!?…；;.」』”\"）)]$")
+_URL = regex.compile(r"https?://|www\.|\.(?:com|cn|net|org)\b", regex.IGNORECASE)
+_HANDLE = regex.compile(r"@\w|#\w+#")
+_LONG_NUMBER = regex.compile(r"\d{5,}")
+_SEPARATORS = regex.compile(r"[|｜/>»›→]|  ")
+
+
+@dataclass(frozen=True)
+class LineModel:
+    """Weights by feature name: `bigrams` and `trigrams` of text, `others` for the rest; a bias; and the
+    Platt calibration (score = 1 / (1 + exp(-(a * margin + b))))."""
+
+    bigrams: dict[str, float]
+    trigrams: dict[str, float]
+    others: dict[str, float]
+    bias: float
+    calibration: tuple[float, float]
+    threshold: float
+    max_chars: int
+    digest: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> LineModel:
+        if data.get("format") != MODEL_FORMAT or data.get("features_version") != FEATURES_VERSION:
+            raise ValueError(f"line model is not a {MODEL_FORMAT} for features version {FEATURES_VERSION}; retrain it")
+        weights = data["weights"]
+        assert isinstance(weights, dict)
+        bigrams = {name[2:]: float(value) for name, value in weights.items() if name.startswith("b:")}
+        trigrams = {name[2:]: float(value) for name, value in weights.items() if name.startswith("t:")}
+        others = {name: float(value) for name, value in weights.items() if name[:2] not in ("b:", "t:")}
+        calibration = data["calibration"]
+        assert isinstance(calibration, list) and len(calibration) == 2
+        a, b = float(calibration[0]), float(calibration[1])
+        return cls(
+            bigrams=bigrams,
+            trigrams=trigrams,
+            others=others,
+            bias=float(data["bias"]),  # type: ignore[arg-type]
+            calibration=(a, b),
+            threshold=float(data["threshold"]),  # type: ignore[arg-type]
+            max_chars=int(data["max_chars"]),  # type: ignore[call-overload]
+            digest=str(data["digest"]),
+        )
+
+    def margin(self, features: Iterator[str] | Sequence[str]) -> float:
+        bigrams, trigrams, others = self.bigrams, self.trigrams, self.others
+        total = self.bias
+        for feature in features:
+            if feature[1] == ":" and feature[0] in "bt":
+                total += (bigrams if feature[0] == "b" else trigrams).get(feature[2:], 0.0)
+            else:
+                total += others.get(feature, 0.0)
+        return total
+
+    def score(self, features: Iterator[str] | Sequence[str]) -> float:
+        a, b = self.calibration
+        return 1.0 / (1.0 + math.exp(-(a * self.margin(features) + b)))
+
+    def weight(self, feature: str) -> float:
+        if feature[1:2] == ":" and feature[0] in "bt":
+            return (self.bigrams if feature[0] == "b" else self.trigrams).get(feature[2:], 0.0)
+        return self.others.get(feature, 0.0)
+
+
+@cache
+def load_model() -> LineModel:
+    """The line model shipped with cleanpipe (rules/line_model.json)."""
+    text = resources.files("cleanpipe.rules").joinpath("line_model.json").read_text(encoding="utf-8")
+    return LineModel.from_json(json.loads(text))
+
+
+# -- features -----------------------------------------------------------------------------------------
+
+
+def normalise(text: str, title: str | None) -> str:
+    """Whitespace folded, digits to 0, Latin lower-cased, the page's title masked."""
+    text = _SPACES.sub(" ", text).strip()
+    if title and len(title) >= 4 and title in text:
+        text = text.replace(title, _TITLE_MARK)
+    return text.translate(_DIGITS).lower()
+
+
+def _bucket(value: float, edges: Sequence[float]) -> int:
+    for index, edge in enumerate(edges):
+        if value < edge:
+            return index
+    return len(edges)
+
+
+def _shape(prefix: str, text: str) -> list[str]:
+    """What a block looks like, without its words: length, sentence end, punctuation."""
+    size = len(text)
+    if not size:
+        return [f"{prefix}empty"]
+    return [
+        f"{prefix}len{_bucket(size, (6, 12, 24, 48, 96))}",
+        f"{prefix}end{int(bool(_SENTENCE_END.search(text)))}",
+    ]
+
+
+def block_features(
+    text: str,
+    kind: str,
+    pos: int,
+    count: int,
+    before: str,
+    after: str,
+    title: str | None,
+    context: tuple[int, bool, bool],
+) -> list[str]:
+    """The features of one block `text` of kind `kind` at index `pos` of `count` blocks, between the texts
+    `before` and `after` (empty at the page's ends); `context` is (the length of the run of short lines it
+    is in, whether a paragraph of prose comes before it, and after it)."""
+    run, prose_before, prose_after = context
+    norm = normalise(text, title)
+    size = len(norm)
+    features = [f"kind:{kind}", f"len{_bucket(size, (4, 8, 12, 18, 26, 36, 50, 70, 100, 140))}"]
+    if size:
+        punct = len(_PUNCT.findall(norm)) / size
+        digits = norm.count("0") / size
+        latin = len(_LATIN.findall(norm)) / size
+        han = len(_HAN.findall(norm)) / size
+        features += [
+            f"punct{_bucket(punct, (0.02, 0.06, 0.12, 0.25))}",
+            f"digits{_bucket(digits, (0.01, 0.08, 0.2, 0.4))}",
+            f"latin{_bucket(latin, (0.01, 0.1, 0.3, 0.6))}",
+            f"han{_bucket(han, (0.2, 0.5, 0.8))}",
+            f"end{int(bool(_SENTENCE_END.search(norm)))}",
+        ]
+        if _URL.search(norm):
+            features.append("url")
+        if _HANDLE.search(norm):
+            features.append("handle")
+        if _LONG_NUMBER.search(text):
+            features.append("longnumber")
+        if _TITLE_MARK in norm:
+            features.append("title")
+        separators = len(_SEPARATORS.findall(norm))
+        if separators:
+            features.append(f"separators{_bucket(separators, (2, 4))}")
+    from_end = count - 1 - pos
+    relative = pos / max(count - 1, 1)
+    features += [
+        f"head{min(pos, 3)}",
+        f"tail{min(from_end, 3)}",
+        f"at{_bucket(relative, (0.1, 0.3, 0.7, 0.9))}",
+    ]
+    features += _shape("prev_", before)
+    features += _shape("next_", after)
+    features += [
+        f"run{_bucket(run, (2, 3, 5, 9))}",
+        f"prose_before{int(prose_before)}",
+        f"prose_after{int(prose_after)}",
+    ]
+    head = f"^{norm[:_HEAD]}"
+    tail = f"{norm[-_TAIL:]}$" if size > _HEAD - _TAIL else ""
+    for part in (head, tail):
+        features.extend(f"b:{part[i : i + 2]}" for i in range(len(part) - 1))
+        features.extend(f"t:{part[i : i + 3]}" for i in range(len(part) - 2))
+    return features
+
+
+def page_features(
+    texts: Sequence[str], kinds: Sequence[str], title: str | None, max_chars: int
+) -> list[list[str] | None]:
+    """The features of each block of a page (None for a block longer than `max_chars` or empty)."""
+    count = len(texts)
+    short = [bool(text) and len(text) < _SHORT and not _SENTENCE_END.search(text) for text in texts]
+    prose = [len(text) >= _PROSE and bool(_SENTENCE_END.search(text)) for text in texts]
+    runs = [0] * count
+    start = 0
+    for pos in range(count + 1):
+        if pos == count or not short[pos]:
+            for inside in range(start, pos):
+                runs[inside] = pos - start
+            start = pos + 1
+    prose_before = [False] * count
+    seen = False
+    for pos in range(count):
+        prose_before[pos] = seen
+        seen = seen or prose[pos]
+    prose_after = [False] * count
+    seen = False
+    for pos in range(count - 1, -1, -1):
+        prose_after[pos] = seen
+        seen = seen or prose[pos]
+    out: list[list[str] | None] = []
+    for pos, text in enumerate(texts):
+        if not text.strip() or len(text) > max_chars:
+            out.append(None)
+            continue
+        before = texts[pos - 1] if pos else ""
+        after = texts[pos + 1] if pos + 1 < count else ""
+        context = (runs[pos], prose_before[pos], prose_after[pos])
+        out.append(block_features(text, kinds[pos], pos, count, before, after, title, context))
+    return out
+
+
+def block_line(block: Block) -> str:
+    """The text a block is judged by: its text, or its images' URLs when it has no text."""
+    text = block.text.strip()
+    if not text and block.images:
+        return " ".join(f"![image]({run.url or ''})" for run in block.images)
+    return text
+
+
+# -- the stage ----------------------------------------------------------------------------------------
+
+
+def classify_lines(doc: Document, config: Config) -> Document:
+    threshold = config.classifier_threshold
+    if RULE in config.disabled_rules or threshold >= 1:
+        return doc
+    model = load_model()
+    blocks = doc.blocks
+    texts = [block_line(block) for block in blocks]
+    kinds = [block.kind for block in blocks]
+    title = doc.metadata.get("title")
+    title = title if isinstance(title, str) else None
+    for index, features in enumerate(page_features(texts, kinds, title, model.max_chars)):
+        block = blocks[index]
+        if features is None or not block.kept or block.kind == "title":
+            continue
+        score = model.score(features)
+        if score >= threshold:
+            reason = _reason(model, features, score, threshold)
+            doc.remove_block(index, stage=NAME, rule=RULE, reason=reason, score=round(score, 3))
+    return doc
+
+
+def _reason(model: LineModel, features: list[str], score: float, threshold: float) -> str:
+    weighed = sorted({feature: model.weight(feature) for feature in features}.items(), key=lambda item: -item[1])
+    top = ", ".join(f"{name[2:] if name[1:2] == ':' else name} {weight:+.1f}" for name, weight in weighed[:4])
+    return f"line model score {score:.2f} >= {threshold:.2f}: reads as boilerplate (most weight: {top})"
