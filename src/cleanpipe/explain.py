@@ -17,11 +17,12 @@ def explain(result: CleanResult, *, color: bool) -> str:
     if doc is None:
         return ""
     lines: list[str] = []
-    # A removal with a score (the line model's, a corpus template's) shows it beside its rule.
+    # A removal with a score shows it beside its rule: the line model's or a corpus template's (0-1), the
+    # similarity of a duplicate passage (0-100).
     scores = {r.block: r.score for r in result.removals if r.block is not None and r.score is not None}
     for index, block in enumerate(doc.blocks):
         text = render_block(block) if block.kind != "title" else "# " + block.text
-        score = f" {scores[index]:.2f}" if index in scores else ""
+        score = f" {scores[index]:g}" if index in scores else ""
         if block.kept:
             lines.append("  " + text)
         elif color:

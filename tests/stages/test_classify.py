@@ -77,4 +77,4 @@ def test_explain_shows_the_score_beside_the_rule(tmp_path: Path) -> None:
     config.write_text("classifier_threshold = 0.5\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["explain", str(FIXTURES / "ccnet_car_rental_pager.txt"), "-c", str(config)])
     assert result.exit_code == 0
-    assert re.search(r"^- \[classifier/classifier 0\.\d\d\] 上一文章：", result.output, re.MULTILINE)
+    assert re.search(r"^- \[classifier/classifier 0\.\d+\] 上一文章：", result.output, re.MULTILINE)
