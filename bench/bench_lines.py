@@ -31,18 +31,21 @@ import regex  # noqa: E402
 from reporting import finish, footer  # noqa: E402
 
 DEFAULT_RESULTS = REPO_ROOT / "bench" / "results" / "lines.md"
-# (name, settings, learn templates first): the default, then with the corpus templates learned from all
-# the dev pages (unsupervised: no label is used), then with the line model removing too.
+# (name, settings, learn templates first): the named rules alone, the default (rules and the line model's
+# title-template), then with the corpus templates learned from all the dev pages (unsupervised: no label
+# is used), then with the line model removing any block it scores high.
+OFF = {"classifier_threshold": 1.0, "title_template_threshold": 1.0}
 CONFIGS = (
-    ("rules (default)", {}, False),
-    ("rules + templates (learned from the dev pages)", {}, True),
+    ("rules only (line model off)", OFF, False),
+    ("default: rules + title-template", {}, False),
+    ("default + templates learned from the dev pages", {}, True),
     ("rules + templates + classifier 0.7", {"classifier_threshold": 0.7}, True),
     ("rules + templates + classifier 0.5", {"classifier_threshold": 0.5}, True),
 )
 # A content block counts only when it has a letter or a digit: a lone '■' or '│' left of a lost table
 # or chart is labelled content (it stood in the article) but holds nothing to keep.
 _WORDY = regex.compile(r"[\p{L}\p{N}]")
-JUDGED_STAGES = ("boilerplate", "classifier")
+JUDGED_STAGES = ("boilerplate", "classifier")  # removals that judge a line boilerplate
 
 
 def main() -> int:

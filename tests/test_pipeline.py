@@ -14,7 +14,7 @@ from cleanpipe import CleanError, Config, ConfigError, Document, Pipeline
 
 def test_default_pipeline_runs_every_stage_in_order() -> None:
     assert Pipeline().names() == [
-        "decode", "escapes", "markup", "repeats", "structure", "boilerplate", "classifier", "dedup", "render"
+        "decode", "escapes", "markup", "repeats", "structure", "boilerplate", "dedup", "classifier", "render"
     ]
     timings = cleanpipe.clean(SEED_PAGE.read_bytes()).timings
     assert list(timings) == Pipeline().names()
@@ -36,7 +36,7 @@ def test_a_user_stage_can_be_added_and_records_its_removals() -> None:
                 doc.remove_block(index, stage="mine", rule="no-questions", reason="house style")
         return doc
 
-    pipeline = Pipeline().insert(drop_lines_with_question_marks, after="dedup")
+    pipeline = Pipeline().insert(drop_lines_with_question_marks, after="classifier")
     assert pipeline.names()[-2] == "drop_lines_with_question_marks"
     result = pipeline.clean(SEED_PAGE.read_bytes())
     assert "## 具体怎么操作?" not in result.markdown
@@ -71,7 +71,7 @@ def test_bad_pages_raise_an_error_naming_the_page() -> None:
 def test_config_from_toml_and_pyproject(tmp_path: Path) -> None:
     config_file = tmp_path / "cleanpipe.toml"
     config_file.write_text(
-        'dedup_threshold = 95\ndisabled_rules = ["template-outro", "promo-tail"]\n'
+        'dedup_threshold = 95\ndisabled_rules = ["template-outro", "promo-tail", "title-template"]\n'
         '[[rules]]\nname = "house-slogan"\npattern = "^本站口号"\ndescription = "the site slogan"\n'
         'example = "本站口号：做最好的百科"\nkeeps = ["口号是宣传的一种方式"]\n',
         encoding="utf-8",
@@ -80,7 +80,7 @@ def test_config_from_toml_and_pyproject(tmp_path: Path) -> None:
     assert config.dedup_threshold == 95.0 and "template-outro" in config.disabled_rules
     assert [rule.name for rule in config.extra_rules] == ["house-slogan"]
     result = cleanpipe.clean(SEED_PAGE.read_text(encoding="utf-8") + "\n本站口号：做最好的百科\n", config=config)
-    assert "以上就是关于电商和微商有什么区别?全部的内容" in result.markdown  # both rules that take it are off
+    assert "以上就是关于电商和微商有什么区别?全部的内容" in result.markdown  # the three rules that take it are off
     assert any(r.rule == "house-slogan" for r in result.removals)
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text("[tool.cleanpipe]\ndedup_min_chars = 20\n", encoding="utf-8")

@@ -44,8 +44,6 @@ MAX_CHARS = 200
 MIN_FEATURE_COUNT = 2
 L2_GRID = (0.3, 1.0, 3.0)
 TARGET_PRECISION = 0.9
-# Stages that run before the classifier: a block they removed is not the classifier's to judge.
-BEFORE = ("markup", "repeats", "structure", "boilerplate")
 
 
 def load() -> list[dict]:
@@ -114,22 +112,29 @@ def held_out(row: dict) -> bool:
 
 
 def featurise(rows: list[dict]) -> list[list[str] | None]:
-    """Each row's features, computed page by page as the stage computes them."""
+    """Each row's features, computed page by page as the stage computes them: among the blocks the other
+    stages kept (the page as the classifier reads it), a removed block in its place among them."""
     pages: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         pages[(row["source"], row["page"])].append(index)
     out: list[list[str] | None] = [None] * len(rows)
     for indices in pages.values():
-        first = rows[indices[0]]
-        texts = [""] * first["n"]
-        kinds = ["paragraph"] * first["n"]
         members = [rows[index] for index in indices]
-        for row in [*(around for member in members for around in member.get("_context", ())), *members]:
-            texts[row["pos"]] = row["text"]
-            kinds[row["pos"]] = row["kind"]
-        features = page_features(texts, kinds, first.get("title"), MAX_CHARS)
+        around = [row for member in members for row in member.get("_context", ())]
+        page = sorted([*around, *members], key=lambda row: row["pos"])
+        kept = [row for row in page if not row.get("removed_by")]
+        title = members[0].get("title")
+        features = page_features([r["text"] for r in kept], [r["kind"] for r in kept], title, MAX_CHARS)
+        at = {id(row): place for place, row in enumerate(kept)}
         for index in indices:
-            out[index] = features[rows[index]["pos"]]
+            row = rows[index]
+            if id(row) in at:
+                out[index] = features[at[id(row)]]
+                continue
+            sequence = sorted([*kept, row], key=lambda r: r["pos"])
+            place = sequence.index(row)
+            texts, kinds = [r["text"] for r in sequence], [r["kind"] for r in sequence]
+            out[index] = page_features(texts, kinds, title, MAX_CHARS, only={place})[place]
     return out
 
 
@@ -224,9 +229,8 @@ def pick_threshold(scores: np.ndarray, y: np.ndarray) -> float:
 
 
 def judged(row: dict) -> bool:
-    """Whether the classifier sees this block: the rules before it kept it."""
-    removed = row.get("removed_by") or ""
-    return not removed.startswith(BEFORE)
+    """Whether the classifier sees this block: every stage before it kept it."""
+    return not row.get("removed_by")
 
 
 def main() -> None:

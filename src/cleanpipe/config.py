@@ -80,6 +80,9 @@ class Config:
     # classifier: a block the line model scores at or above this is removed; 1 (the default): the
     # classifier removes nothing (training/lines/REPORT.md has its precision and recall by threshold).
     classifier_threshold: float = 1.0
+    # classifier: a line among a page's first 2 or last 3 blocks that names the page's title (an intro or
+    # outro of a content farm) is removed when the line model scores it at least this; 1: off.
+    title_template_threshold: float = 0.5
     # boilerplate: rules added by the user, and names of built-in rules to switch off.
     extra_rules: tuple[BoilerplateRule, ...] = ()
     disabled_rules: frozenset[str] = field(default_factory=frozenset)
@@ -166,8 +169,9 @@ class Config:
         config = replace(start, **values)
         if not 0 <= config.dedup_threshold <= 100:
             raise ConfigError(f"{origin}: 'dedup_threshold' must be between 0 and 100")
-        if not 0 <= config.classifier_threshold <= 1:
-            raise ConfigError(f"{origin}: 'classifier_threshold' must be between 0 and 1 (1: off)")
+        for key in ("classifier_threshold", "title_template_threshold"):
+            if not 0 <= getattr(config, key) <= 1:
+                raise ConfigError(f"{origin}: {key!r} must be between 0 and 1 (1: off)")
         check_learn_settings(config, origin)
         return config
 

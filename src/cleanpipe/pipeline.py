@@ -41,8 +41,8 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
     Stage("repeats", cut_repeated_lines),
     Stage("structure", detect_structure),
     Stage("boilerplate", strip_boilerplate),
-    Stage("classifier", classify_lines),
     Stage("dedup", collapse_duplicates),
+    Stage("classifier", classify_lines),
     Stage("render", render_markdown),
 )
 

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, SEED_PAGE
 from typer.testing import CliRunner
 
 import cleanpipe
@@ -78,3 +78,29 @@ def test_explain_shows_the_score_beside_the_rule(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["explain", str(FIXTURES / "ccnet_car_rental_pager.txt"), "-c", str(config)])
     assert result.exit_code == 0
     assert re.search(r"^- \[classifier/classifier 0\.\d+\] 上一文章：", result.output, re.MULTILINE)
+
+
+def test_an_outro_naming_the_title_goes_when_no_named_rule_knows_its_words() -> None:
+    """The seed page's outro ('以上就是关于<title>全部的内容…'), with the named rules that know it switched off:
+    the line model takes it because it names the page's title at the page's tail."""
+    seed = SEED_PAGE.read_text(encoding="utf-8")
+    config = Config(disabled_rules=frozenset({"template-outro", "promo-tail"}))
+    result = cleanpipe.clean(seed, config=config)
+    (removal,) = [r for r in result.removals if r.rule == "title-template"]
+    assert removal.text.startswith("以上就是关于电商和微商有什么区别?全部的内容")
+    assert removal.score is not None and removal.score >= 0.5
+    off = Config(disabled_rules=frozenset({"template-outro", "promo-tail", "title-template"}))
+    assert "以上就是关于电商和微商有什么区别?全部的内容" in cleanpipe.clean(seed, config=off).markdown
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "电商和微商有什么区别?这个问题其实要从两者的商业模式说起，下面分三点来谈。",  # the answer opens
+        "总的来说，电商和微商有什么区别?取决于流量从哪里来，这是本文想说明的。",  # and closes on it
+    ],
+)
+def test_content_that_names_the_title_stays(line: str) -> None:
+    body = "\n\n".join(f"第{n}段正文，讲述这件事的经过，内容足够长，并以句号结束。" for n in range(1, 6))
+    for page in (f"电商和微商有什么区别?\n\n{line}\n\n{body}\n", f"电商和微商有什么区别?\n\n{body}\n\n{line}\n"):
+        assert line in cleanpipe.clean(page).markdown

@@ -47,6 +47,9 @@ def rules(doc: Document) -> list[str]:
         ("<br/>", "html-break"),
         ("<BR />", "html-break"),
         ("<br>\r\n", "html-break"),  # the tag and the real break after it are one break
+        ("\\\\x0d\\\\x0a", "escaped-crlf"),  # a page escaped twice: two backslashes before each
+        ("\\\\r\\\\n", "escaped-crlf"),
+        ("\\\\n", "escaped-lf"),
     ],
 )
 def test_one_escaped_break_is_a_line_break_and_recorded(escape: str, rule: str) -> None:
@@ -93,6 +96,9 @@ def test_seed_line_with_both_spellings() -> None:
         '换行写作"\\n"，例如printf("a\\n");',  # quoted code
         "回车换行是'\\r\\n'。",
         "路径C:\\new\\table不要改",  # a Windows path
+        "In C, write a\\\\nb for a backslash and an n.",  # a doubled backslash in ASCII text is a backslash
+        "路径C:\\\\new\\\\table不要改",  # a Windows path written with doubled backslashes
+        "In JSON a line break inside a string is written \\\\n and stays one.",
     ],
 )
 def test_escapes_inside_urls_hex_identifiers_and_code_are_left_alone(text: str) -> None:

@@ -22,7 +22,7 @@ from cleanpipe.io.records import PageRecord
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 # The blocks as the rules leave them: the line model is off while lines are extracted.
-CONFIG = Config(classifier_threshold=1.0)
+CONFIG = Config(classifier_threshold=1.0, title_template_threshold=1.0)
 
 
 def pages() -> list[tuple[str, PageRecord]]:

@@ -41,6 +41,7 @@ from cleanpipe.io.records import PageRecord, ReadFailure
 from cleanpipe.io.text import name_text
 from cleanpipe.io.writers import page_record
 from cleanpipe.pipeline import Pipeline
+from cleanpipe.stages.classify import load_model
 from cleanpipe.stages.render import split_front_matter
 
 _DIGEST_CHUNK = 1 << 20
@@ -322,6 +323,7 @@ def clean_page(
     try:
         metadata = {key: value for key, value in (("url", record.url), ("title", record.title)) if value}
         metadata.update(record.metadata)
+        load_model()  # once per worker, not counted against the first page that needs it
         with cpu_limit(config.max_page_seconds):
             result = pipeline.clean(
                 record.data, source=record.source, config=config, metadata=metadata, html=record.html

@@ -7,10 +7,13 @@ firing inside URLs, hex strings and identifiers.
 
 from __future__ import annotations
 
-# Spellings that keep their backslashes: unambiguous outside code, which quotes them.
+# Spellings that keep their backslashes: unambiguous outside code, which quotes them. A text escaped twice
+# has two (or more) backslashes before each ("。\\x0d\\x0a其实"); the stage takes those only beside
+# non-ASCII text, since in ASCII text a doubled backslash is an escaped backslash.
+_B = r"\\{1,4}"
 BACKSLASH_BREAKS: tuple[tuple[str, str], ...] = (
-    ("escaped-crlf", r"\\x0[dD]\\x0[aA]|\\r\\n|\\u000[dD]\\u000[aA]"),
-    ("escaped-lf", r"\\x0[aA]|\\n|\\u000[aA]|\\x0[dD]|\\r"),
+    ("escaped-crlf", rf"{_B}x0[dD]{_B}x0[aA]|{_B}r{_B}n|{_B}u000[dD]{_B}u000[aA]"),
+    ("escaped-lf", rf"{_B}x0[aA]|{_B}n|{_B}u000[aA]|{_B}x0[dD]|{_B}r"),
 )
 
 # The same escapes after the backslashes were lost ("。x0dx0a其实"). Ambiguous with hex, so the stage

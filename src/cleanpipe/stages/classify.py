@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -34,6 +34,15 @@ from cleanpipe.document import Block, Document
 
 NAME = "classifier"
 RULE = "classifier"
+# A line at a page's head or tail that names the page's title and that the model scores as boilerplate:
+# a content farm's intro or outro around any article ("感谢您阅读《<title>》…"). On by default
+# (config.title_template_threshold), since the title narrows it to that family.
+TITLE_RULE = "title-template"
+_TITLE_HEAD = 2
+_TITLE_TAIL = 3
+_MIN_TITLE = 8  # a short title (a name, a tag) is named by content too
+# Rounds of judging a page (each removes at least one block); a page needing more is left as it stands.
+_MAX_ROUNDS = 50
 MODEL_FORMAT = "cleanpipe-line-model"
 # Raise when a feature changes meaning, so weights trained for other features are refused.
 FEATURES_VERSION = 1
@@ -215,9 +224,14 @@ def block_features(
 
 
 def page_features(
-    texts: Sequence[str], kinds: Sequence[str], title: str | None, max_chars: int
+    texts: Sequence[str],
+    kinds: Sequence[str],
+    title: str | None,
+    max_chars: int,
+    only: Collection[int] | None = None,
 ) -> list[list[str] | None]:
-    """The features of each block of a page (None for a block longer than `max_chars` or empty)."""
+    """The features of each block of a page (None for a block longer than `max_chars` or empty, and for
+    blocks not in `only` when it is given)."""
     count = len(texts)
     short = [bool(text) and len(text) < _SHORT and not _SENTENCE_END.search(text) for text in texts]
     prose = [len(text) >= _PROSE and bool(_SENTENCE_END.search(text)) for text in texts]
@@ -240,7 +254,7 @@ def page_features(
         seen = seen or prose[pos]
     out: list[list[str] | None] = []
     for pos, text in enumerate(texts):
-        if not text.strip() or len(text) > max_chars:
+        if not text.strip() or len(text) > max_chars or (only is not None and pos not in only):
             out.append(None)
             continue
         before = texts[pos - 1] if pos else ""
@@ -262,24 +276,58 @@ def block_line(block: Block) -> str:
 
 
 def classify_lines(doc: Document, config: Config) -> Document:
-    threshold = config.classifier_threshold
-    if RULE in config.disabled_rules or threshold >= 1:
+    """Judge the kept blocks as the page now reads (every other stage has run), in rounds until none more
+    goes: a line removed brings another to the page's tail, and a page cleaned again must read the same."""
+    threshold = config.classifier_threshold if RULE not in config.disabled_rules else 1.0
+    title = doc.metadata.get("title")
+    title = title if isinstance(title, str) and len(title.strip()) >= _MIN_TITLE else None
+    title_threshold = config.title_template_threshold if TITLE_RULE not in config.disabled_rules else 1.0
+    if threshold >= 1 and (title_threshold >= 1 or title is None):
         return doc
     model = load_model()
-    blocks = doc.blocks
+    for _ in range(_MAX_ROUNDS):
+        if not _one_round(doc, model, title, threshold, title_threshold):
+            break
+    return doc
+
+
+def _one_round(doc: Document, model: LineModel, title: str | None, threshold: float, title_threshold: float) -> bool:
+    """Remove what qualifies among the kept blocks; whether anything went."""
+    kept = doc.kept_indices()
+    blocks = [doc.blocks[index] for index in kept]
+    edges = _title_template_candidates(blocks, title) if title_threshold < 1 else set()
+    if threshold >= 1 and not edges:
+        return False
     texts = [block_line(block) for block in blocks]
     kinds = [block.kind for block in blocks]
-    title = doc.metadata.get("title")
-    title = title if isinstance(title, str) else None
-    for index, features in enumerate(page_features(texts, kinds, title, model.max_chars)):
-        block = blocks[index]
-        if features is None or not block.kept or block.kind == "title":
+    only = None if threshold < 1 else edges
+    removed = False
+    for place, features in enumerate(page_features(texts, kinds, title, model.max_chars, only)):
+        if features is None or blocks[place].kind == "title":
             continue
         score = model.score(features)
         if score >= threshold:
             reason = _reason(model, features, score, threshold)
-            doc.remove_block(index, stage=NAME, rule=RULE, reason=reason, score=round(score, 3))
-    return doc
+            doc.remove_block(kept[place], stage=NAME, rule=RULE, reason=reason, score=round(score, 3))
+            removed = True
+        elif place in edges and score >= title_threshold:
+            reason = "names the page's title in a line at its head or tail; " + _reason(
+                model, features, score, title_threshold
+            )
+            doc.remove_block(kept[place], stage=NAME, rule=TITLE_RULE, reason=reason, score=round(score, 3))
+            removed = True
+    return removed
+
+
+def _title_template_candidates(blocks: list[Block], title: str | None) -> set[int]:
+    """Places (in `blocks`) of blocks that name the page's title among its first or last blocks, headings
+    and the title aside."""
+    if title is None:
+        return set()
+    folded = _SPACES.sub(" ", title).strip()
+    body = [place for place, block in enumerate(blocks) if block.kind not in ("title", "heading")]
+    edge = body[:_TITLE_HEAD] + body[-_TITLE_TAIL:]
+    return {place for place in edge if folded in _SPACES.sub(" ", blocks[place].text)}
 
 
 def _reason(model: LineModel, features: list[str], score: float, threshold: float) -> str:

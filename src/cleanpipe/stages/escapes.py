@@ -193,8 +193,11 @@ def _backslash_break(match: regex.Match[str], name: str, count: Callable[..., No
     text, start, end = match.string, match.start(), match.end()
     before = text[start - 1] if start else ""
     after = text[end] if end < len(text) else ""
-    # Quoted escapes are code ("printf(\"a\\n\")"); a doubled backslash is an escaped backslash.
-    if before in "\\\"'/:" or after in "\"'":
+    # Quoted escapes are code ("printf(\"a\\n\")"); a doubled backslash is an escaped backslash, unless
+    # the text around is not ASCII: a page escaped twice ("。\\x0d\\x0a其实").
+    if (before and before in "\\\"'/:") or (after and after in "\"'"):  # (the text's ends are neither)
+        return match.group()
+    if match.group().startswith("\\\\") and (before.isascii() and after.isascii()):
         return match.group()
     # A lone \n between two ASCII letters or digits is more likely a path or code than prose.
     if name == "escaped-lf" and before.isascii() and before.isalnum() and after.isascii() and after.isalnum():
