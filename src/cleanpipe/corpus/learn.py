@@ -46,7 +46,7 @@ from cleanpipe.io.files import write_atomic
 from cleanpipe.io.readers import InputFile, ReadOptions
 from cleanpipe.io.records import PageRecord, ReadFailure
 from cleanpipe.pipeline import Pipeline
-from cleanpipe.stages.classify import block_line, load_model, page_features
+from cleanpipe.stages.classify import block_line, load_model, page_parts
 
 PROFILE_FORMAT = "cleanpipe-learned-boilerplate"
 # Raise when the meaning of a key changes (site_keys.py), so an old profile is refused, not misapplied.
@@ -215,7 +215,7 @@ def _keys(doc: Document, max_chars: int) -> dict[str, tuple[str, bool, float]]:
     title = page_title(doc.metadata)
     model = load_model()
     blocks = doc.blocks
-    features = page_features([block_line(b) for b in blocks], [b.kind for b in blocks], title, model.max_chars)
+    parts = page_parts([block_line(b) for b in blocks], [b.kind for b in blocks], title, model.max_chars)
     kept = [index for index, block in enumerate(blocks) if block.kept and block.kind != "title"]
     keys: dict[str, tuple[str, bool, float]] = {}
     for place, index in enumerate(kept):
@@ -226,8 +226,9 @@ def _keys(doc: Document, max_chars: int) -> dict[str, tuple[str, bool, float]]:
         if is_learnable(key) and key not in keys:
             third = math.ceil(len(kept) / 3)  # on a short page, its middle third is still its middle
             edge = place < min(HEAD, third) or place >= len(kept) - min(TAIL, third)
-            found = features[index]
-            keys[key] = (" ".join(text.split()), edge, model.score(found) if found is not None else 0.0)
+            found = parts[index]
+            score = model.calibrated(model.parts_margin(found)) if found is not None else 0.0
+            keys[key] = (" ".join(text.split()), edge, score)
     return keys
 
 

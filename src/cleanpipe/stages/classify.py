@@ -68,6 +68,10 @@ _LONG_NUMBER = regex.compile(r"\d{5,}")
 _SEPARATORS = regex.compile(r"[|｜/>»›→]|  ")
 
 
+# A block's features as (the features other than n-grams, the start and the end whose n-grams are the rest).
+BlockParts = tuple[list[str], str, str]
+
+
 @dataclass(frozen=True)
 class LineModel:
     """Weights by feature name: `bigrams` and `trigrams` of text, `others` for the rest; a bias; and the
@@ -116,8 +120,21 @@ class LineModel:
         return total
 
     def score(self, features: Iterator[str] | Sequence[str]) -> float:
+        return self.calibrated(self.margin(features))
+
+    def calibrated(self, margin: float) -> float:
         a, b = self.calibration
-        return 1.0 / (1.0 + math.exp(-(a * self.margin(features) + b)))
+        return 1.0 / (1.0 + math.exp(-(a * margin + b)))
+
+    def parts_margin(self, parts: BlockParts) -> float:
+        """margin(features of `parts`), without building the n-gram features' names (the stage's path)."""
+        others, head, tail = parts
+        total = self.bias + sum(filter(None, map(self.others.get, others)))
+        for part in (head, tail):
+            if len(part) > 1:
+                total += sum(filter(None, map(self.bigrams.get, [part[i : i + 2] for i in range(len(part) - 1)])))
+                total += sum(filter(None, map(self.trigrams.get, [part[i : i + 3] for i in range(len(part) - 2)])))
+        return total
 
     def weight(self, feature: str) -> float:
         if feature[1:2] == ":" and feature[0] in "bt":
@@ -174,6 +191,30 @@ def block_features(
     """The features of one block `text` of kind `kind` at index `pos` of `count` blocks, between the texts
     `before` and `after` (empty at the page's ends); `context` is (the length of the run of short lines it
     is in, whether a paragraph of prose comes before it, and after it)."""
+    return expand(block_parts(text, kind, pos, count, before, after, title, context))
+
+
+def expand(parts: BlockParts) -> list[str]:
+    """The feature names of a block's parts: its other features, then the n-grams of its start and end."""
+    features, head, tail = parts
+    features = list(features)
+    for part in (head, tail):
+        features.extend(f"b:{part[i : i + 2]}" for i in range(len(part) - 1))
+        features.extend(f"t:{part[i : i + 3]}" for i in range(len(part) - 2))
+    return features
+
+
+def block_parts(
+    text: str,
+    kind: str,
+    pos: int,
+    count: int,
+    before: str,
+    after: str,
+    title: str | None,
+    context: tuple[int, bool, bool],
+) -> BlockParts:
+    """block_features, as (the features other than n-grams, the start, the end) whose n-grams are the rest."""
     run, prose_before, prose_after = context
     norm = normalise(text, title)
     size = len(norm)
@@ -217,10 +258,7 @@ def block_features(
     ]
     head = f"^{norm[:_HEAD]}"
     tail = f"{norm[-_TAIL:]}$" if size > _HEAD - _TAIL else ""
-    for part in (head, tail):
-        features.extend(f"b:{part[i : i + 2]}" for i in range(len(part) - 1))
-        features.extend(f"t:{part[i : i + 3]}" for i in range(len(part) - 2))
-    return features
+    return features, head, tail
 
 
 def page_features(
@@ -232,6 +270,17 @@ def page_features(
 ) -> list[list[str] | None]:
     """The features of each block of a page (None for a block longer than `max_chars` or empty, and for
     blocks not in `only` when it is given)."""
+    return [None if parts is None else expand(parts) for parts in page_parts(texts, kinds, title, max_chars, only)]
+
+
+def page_parts(
+    texts: Sequence[str],
+    kinds: Sequence[str],
+    title: str | None,
+    max_chars: int,
+    only: Collection[int] | None = None,
+) -> list[BlockParts | None]:
+    """page_features, each block's as block_parts gives them."""
     count = len(texts)
     short = [bool(text) and len(text) < _SHORT and not _SENTENCE_END.search(text) for text in texts]
     prose = [len(text) >= _PROSE and bool(_SENTENCE_END.search(text)) for text in texts]
@@ -252,7 +301,7 @@ def page_features(
     for pos in range(count - 1, -1, -1):
         prose_after[pos] = seen
         seen = seen or prose[pos]
-    out: list[list[str] | None] = []
+    out: list[BlockParts | None] = []
     for pos, text in enumerate(texts):
         if not text.strip() or len(text) > max_chars or (only is not None and pos not in only):
             out.append(None)
@@ -260,7 +309,7 @@ def page_features(
         before = texts[pos - 1] if pos else ""
         after = texts[pos + 1] if pos + 1 < count else ""
         context = (runs[pos], prose_before[pos], prose_after[pos])
-        out.append(block_features(text, kinds[pos], pos, count, before, after, title, context))
+        out.append(block_parts(text, kinds[pos], pos, count, before, after, title, context))
     return out
 
 
@@ -302,10 +351,13 @@ def _one_round(doc: Document, model: LineModel, title: str | None, threshold: fl
     kinds = [block.kind for block in blocks]
     only = None if threshold < 1 else edges
     removed = False
-    for place, features in enumerate(page_features(texts, kinds, title, model.max_chars, only)):
-        if features is None or blocks[place].kind == "title":
+    for place, parts in enumerate(page_parts(texts, kinds, title, model.max_chars, only)):
+        if parts is None or blocks[place].kind == "title":
             continue
-        score = model.score(features)
+        score = model.calibrated(model.parts_margin(parts))
+        if score < min(threshold, title_threshold):
+            continue
+        features = expand(parts)
         if score >= threshold:
             reason = _reason(model, features, score, threshold)
             doc.remove_block(kept[place], stage=NAME, rule=RULE, reason=reason, score=round(score, 3))
