@@ -58,7 +58,6 @@ _TITLE_MARK = "\u24c9"  # Ⓣ: where the page's title stood
 _DIGITS = str.maketrans("0123456789０１２３４５６７８９", "0" * 20)
 _SPACES = regex.compile(r"\s+")
 _PUNCT = regex.compile(r"\p{P}|\p{S}")
-_DIGIT = regex.compile(r"\d")
 _LATIN = regex.compile(r"[A-Za-z]")
 _HAN = regex.compile(r"\p{Han}")
 _SENTENCE_END = regex.compile(r"[。！？!?…；;.」』”\"）)]$")
@@ -178,22 +177,6 @@ def _shape(prefix: str, text: str) -> list[str]:
     ]
 
 
-def block_features(
-    text: str,
-    kind: str,
-    pos: int,
-    count: int,
-    before: str,
-    after: str,
-    title: str | None,
-    context: tuple[int, bool, bool],
-) -> list[str]:
-    """The features of one block `text` of kind `kind` at index `pos` of `count` blocks, between the texts
-    `before` and `after` (empty at the page's ends); `context` is (the length of the run of short lines it
-    is in, whether a paragraph of prose comes before it, and after it)."""
-    return expand(block_parts(text, kind, pos, count, before, after, title, context))
-
-
 def expand(parts: BlockParts) -> list[str]:
     """The feature names of a block's parts: its other features, then the n-grams of its start and end."""
     features, head, tail = parts
@@ -214,7 +197,10 @@ def block_parts(
     title: str | None,
     context: tuple[int, bool, bool],
 ) -> BlockParts:
-    """block_features, as (the features other than n-grams, the start, the end) whose n-grams are the rest."""
+    """The features of one block `text` of kind `kind` at index `pos` of `count` blocks, between the texts
+    `before` and `after` (empty at the page's ends); `context` is (the length of the run of short lines it
+    is in, whether a paragraph of prose comes before it, and after it). As (the features other than
+    n-grams, the start and the end whose n-grams are the rest: expand() names them all)."""
     run, prose_before, prose_after = context
     norm = normalise(text, title)
     size = len(norm)
@@ -280,7 +266,7 @@ def page_parts(
     max_chars: int,
     only: Collection[int] | None = None,
 ) -> list[BlockParts | None]:
-    """page_features, each block's as block_parts gives them."""
+    """page_features, each block's as block_parts gives them (None: not scored)."""
     count = len(texts)
     short = [bool(text) and len(text) < _SHORT and not _SENTENCE_END.search(text) for text in texts]
     prose = [len(text) >= _PROSE and bool(_SENTENCE_END.search(text)) for text in texts]
