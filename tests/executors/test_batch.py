@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,11 @@ from typer.testing import CliRunner
 from cleanpipe.cli import app
 from cleanpipe.config import Config
 from cleanpipe.document import Document
+from cleanpipe.executors import batch
 from cleanpipe.executors.batch import BatchOptions, run_batch
 from cleanpipe.executors.lock import OutputLock
 from cleanpipe.pipeline import Pipeline
+from cleanpipe.stages import classify
 
 runner = CliRunner()
 LINES = [line for line in fixture_text("property_lines.txt").splitlines() if line]
@@ -64,6 +67,19 @@ def test_a_config_change_redoes_every_page(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run_batch(BatchOptions((pages,), out))
     changed = run_batch(BatchOptions((pages,), out, Config(dedup_threshold=95)))
+    assert changed.written == 3 and changed.skipped == 0
+
+
+def test_a_retrained_line_model_redoes_every_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The line model ships with cleanpipe: other weights (another digest) clean pages otherwise, so a run
+    with them redoes every page, as a changed setting does."""
+    pages = _pages(tmp_path / "raw", 3)
+    out = tmp_path / "out"
+    run_batch(BatchOptions((pages,), out))
+    assert run_batch(BatchOptions((pages,), out)).skipped == 3
+    retrained = replace(classify.load_model(), digest="retrained")
+    monkeypatch.setattr(batch, "load_model", lambda: retrained)
+    changed = run_batch(BatchOptions((pages,), out))
     assert changed.written == 3 and changed.skipped == 0
 
 

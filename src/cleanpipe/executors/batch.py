@@ -71,6 +71,7 @@ from cleanpipe.io.records import ReadFailure
 from cleanpipe.io.remote import file_system
 from cleanpipe.io.writers import CORPUS_FILES, FORMATS, write_jsonl, write_parquet
 from cleanpipe.pipeline import Pipeline
+from cleanpipe.stages.classify import load_model
 from cleanpipe.stages.render import set_front_matter_fields, split_front_matter
 
 # Pages dropped as duplicates (--dedup drop, --format md) are moved here, so a later run that keeps them
@@ -560,8 +561,10 @@ def read_options(options: BatchOptions) -> ReadOptions:
 
 
 def _config_hash(options: BatchOptions) -> str:
-    """What the outputs depend on besides the input: the settings and the output format."""
-    return hashlib.sha256(f"{options.config.digest()}\0{options.format}".encode()).hexdigest()[:16]
+    """What the outputs depend on besides the input: the settings, the output format and the line model
+    shipped with cleanpipe (a retrained model re-cleans the pages, as a changed setting does)."""
+    parts = f"{options.config.digest()}\0{options.format}\0{load_model().digest}"
+    return hashlib.sha256(parts.encode()).hexdigest()[:16]
 
 
 def _unchanged(options: BatchOptions, state: State, page_id: str, input_hash: str, config_hash: str) -> bool:
