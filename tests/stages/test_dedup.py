@@ -55,6 +55,20 @@ def test_seed_teaser_spanning_lines_is_compared_after_escape_repair() -> None:
     assert "核心提示" not in result.markdown
 
 
+@pytest.mark.parametrize("teaser", ["核心提示:首先,我想问句", "导读：首先,我想问句…", "【摘要】首先我想问"])
+def test_a_labelled_teaser_of_a_few_words_that_open_the_body_is_removed(teaser: str) -> None:
+    result = cleanpipe.clean(page("电商和微商有什么区别?", teaser, *ARTICLE))
+    assert removed(result, "teaser") == [teaser]
+    assert result.markdown.count("首先,我想问句") == 1
+
+
+@pytest.mark.parametrize("line", ["摘要：微商的真相", "导读：微商与传统电商", "核心提示:我重点说一下第二批。"])
+def test_a_few_labelled_words_the_body_does_not_open_with_stay(line: str) -> None:
+    """A short summary in other words, or words from deep in the body, are not a teaser of the body's start."""
+    result = cleanpipe.clean(page("电商和微商有什么区别?", line, *ARTICLE))
+    assert removed(result, "teaser") == []
+
+
 def test_a_teaser_that_is_not_the_body_start_stays() -> None:
     summary = "摘要：本文讨论微商的前景与风险，并给出三条建议，供读者参考，不构成任何投资建议。"
     result = cleanpipe.clean(page("电商和微商有什么区别?", summary, *ARTICLE))

@@ -43,6 +43,9 @@ _MIN_SHARED = 0.3
 # An unlabelled teaser is at most this long (in match-key characters); longer is an article, not a teaser.
 _UNLABELLED_TEASER_MAX = 300
 _MIN_TEASER = 10
+# A labelled teaser may be a few words ('核心提示:首先,我想问句'): the label says what it is, so from this many
+# key characters it goes, when the body opens with exactly those words.
+_MIN_LABELLED_TEASER = 4
 # A teaser starts within the first this many text blocks after the title.
 _TEASER_SEARCH = 3
 # An unlabelled teaser must be the body's start: found within this many key characters of it (room for
@@ -98,9 +101,13 @@ def drop_teaser(doc: Document, config: Config) -> None:
         if not label and position > 0:
             continue  # only a labelled teaser may sit below another line; an unlabelled one opens the page
         key = _teaser_key(text[label.end() :] if label else text)
-        if len(key) < _MIN_TEASER or (not label and len(key) > _UNLABELLED_TEASER_MAX):
+        if len(key) < (_MIN_LABELLED_TEASER if label else _MIN_TEASER) or (
+            not label and len(key) > _UNLABELLED_TEASER_MAX
+        ):
             continue
-        score = _teaser_score(doc, key, blocks[position + 1 :], config, labelled=bool(label))
+        # A few words are a teaser only where the body opens with them, as an unlabelled teaser is.
+        labelled = bool(label) and len(key) >= _MIN_TEASER
+        score = _teaser_score(doc, key, blocks[position + 1 :], config, labelled=labelled)
         if score < config.dedup_threshold:
             if label:
                 return
@@ -112,7 +119,7 @@ def drop_teaser(doc: Document, config: Config) -> None:
             if doc.blocks[later].group != doc.blocks[index].group or len(key) > config.teaser_window:
                 break
             longer = key + _teaser_key(doc.blocks[later].text)
-            if _teaser_score(doc, longer, blocks[offset:], config, labelled=bool(label)) < 100:
+            if _teaser_score(doc, longer, blocks[offset:], config, labelled=labelled) < 100:
                 break
             key, teaser = longer, [*teaser, later]
         for removed in teaser:
