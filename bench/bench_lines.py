@@ -50,6 +50,7 @@ JUDGED_STAGES = ("boilerplate", "classifier")  # removals that judge a line boil
 
 def _speed(records: list, profile: object) -> list[str]:
     """CPU time of cleanpipe.clean on the labelled pages, per configuration (model loaded beforehand)."""
+    import statistics
     import time
 
     from cleanpipe import Config, clean
@@ -58,29 +59,38 @@ def _speed(records: list, profile: object) -> list[str]:
 
     load_model()
     rows = [
-        "CPU time of `cleanpipe.clean` over these pages, one process, median of 3 rounds (the line model is",
-        "loaded before timing: about 0.1 s once per process):",
+        "CPU time of `cleanpipe.clean` over these pages, one process, median of 5 interleaved rounds (the line",
+        "model is loaded before timing: about 0.1 s once per process):",
         "",
-        "| configuration | CPU seconds | vs rules only |",
-        "|---|---:|---:|",
+        "| configuration | CPU seconds | vs rules only | classifier stage, share of the stages' time |",
+        "|---|---:|---:|---:|",
     ]
-    base = None
+    configs = []
     for name, settings, templates in CONFIGS:
         config = Config(**settings)
         if templates:
             config = apply_profile(config, profile)  # type: ignore[arg-type]
         for _, record in records[:50]:  # warm-up: regex caches, first-use imports
             clean(record.data, source=record.source, html=record.html, config=config)
-        times = []
-        for _ in range(3):
+        configs.append((name, config))
+    times: dict[str, list[float]] = {name: [] for name, _ in configs}
+    shares: dict[str, list[float]] = {name: [] for name, _ in configs}
+    for _ in range(5):  # rounds interleave the configurations, so drift of the machine hits them alike
+        for name, config in configs:
             start = time.process_time()
+            stage = total = 0.0
             for _, record in records:
                 metadata = {"url": record.url} if record.url else None
-                clean(record.data, source=record.source, html=record.html, metadata=metadata, config=config)
-            times.append(time.process_time() - start)
-        median = sorted(times)[1]
-        base = base or median
-        rows.append(f"| {name} | {median:.2f} | {median / base - 1:+.1%} |")
+                result = clean(record.data, source=record.source, html=record.html, metadata=metadata, config=config)
+                stage += result.timings.get("classifier", 0.0)
+                total += sum(result.timings.values())
+            times[name].append(time.process_time() - start)
+            shares[name].append(stage / total)
+    base = statistics.median(times[configs[0][0]])
+    for name, _ in configs:
+        median = statistics.median(times[name])
+        share = statistics.median(shares[name])
+        rows.append(f"| {name} | {median:.2f} | {median / base - 1:+.1%} | {share:.1%} |")
     return rows
 
 

@@ -41,25 +41,29 @@ TITLE_RULE = "title-template"
 _TITLE_HEAD = 2
 _TITLE_TAIL = 3
 _MIN_TITLE = 8  # a short title (a name, a tag) is named by content too
+# A block this long that ends as a sentence is prose: the classifier does not judge it (of the labelled
+# blocks the rules keep, 27 of 2,518 such are boilerplate; they are 38% of the blocks, and of the cost).
+_PROSE_GATE = 60
 # Rounds of judging a page (each removes at least one block); a page needing more is left as it stands.
 _MAX_ROUNDS = 50
 MODEL_FORMAT = "cleanpipe-line-model"
 # Raise when a feature changes meaning, so weights trained for other features are refused.
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 
 # The part of a block whose n-grams are features: its first and last characters (boilerplate says what
 # it is at its start or its end: "关注…", "…转载请注明出处").
-_HEAD = 40
-_TAIL = 20
+_HEAD = 16
+_TAIL = 10
 # A short line (a list item, a link, a label) and a paragraph of prose, for the context features.
 _SHORT = 50
 _PROSE = 80
 _TITLE_MARK = "\u24c9"  # Ⓣ: where the page's title stood
 _DIGITS = str.maketrans("0123456789０１２３４５６７８９", "0" * 20)
 _SPACES = regex.compile(r"\s+")
-_PUNCT = regex.compile(r"\p{P}|\p{S}")
-_LATIN = regex.compile(r"[A-Za-z]")
-_HAN = regex.compile(r"\p{Han}")
+# Runs of a class of characters: a block's share of them is its length less what is left without them.
+_PUNCT = regex.compile(r"[\p{P}\p{S}]+")
+_LATIN = regex.compile(r"[A-Za-z]+")
+_HAN = regex.compile(r"\p{Han}+")
 _SENTENCE_END = regex.compile(r"[。！？!?…；;.」』”\"）)]$")
 _URL = regex.compile(r"https?://|www\.|\.(?:com|cn|net|org)\b", regex.IGNORECASE)
 _HANDLE = regex.compile(r"@\w|#\w+#")
@@ -206,10 +210,10 @@ def block_parts(
     size = len(norm)
     features = [f"kind:{kind}", f"len{_bucket(size, (4, 8, 12, 18, 26, 36, 50, 70, 100, 140))}"]
     if size:
-        punct = len(_PUNCT.findall(norm)) / size
+        punct = (size - len(_PUNCT.sub("", norm))) / size
         digits = norm.count("0") / size
-        latin = len(_LATIN.findall(norm)) / size
-        han = len(_HAN.findall(norm)) / size
+        latin = (size - len(_LATIN.sub("", norm))) / size
+        han = (size - len(_HAN.sub("", norm))) / size
         features += [
             f"punct{_bucket(punct, (0.02, 0.06, 0.12, 0.25))}",
             f"digits{_bucket(digits, (0.01, 0.08, 0.2, 0.4))}",
@@ -335,7 +339,10 @@ def _one_round(doc: Document, model: LineModel, title: str | None, threshold: fl
         return False
     texts = [block_line(block) for block in blocks]
     kinds = [block.kind for block in blocks]
-    only = None if threshold < 1 else edges
+    if threshold < 1:  # every block but a sentence of prose (1% of labelled ones are boilerplate)
+        only = {place for place, text in enumerate(texts) if not _is_prose(text)} | edges
+    else:
+        only = edges
     removed = False
     for place, parts in enumerate(page_parts(texts, kinds, title, model.max_chars, only)):
         if parts is None or blocks[place].kind == "title":
@@ -355,6 +362,10 @@ def _one_round(doc: Document, model: LineModel, title: str | None, threshold: fl
             doc.remove_block(kept[place], stage=NAME, rule=TITLE_RULE, reason=reason, score=round(score, 3))
             removed = True
     return removed
+
+
+def _is_prose(text: str) -> bool:
+    return len(text) >= _PROSE_GATE and _SENTENCE_END.search(text) is not None
 
 
 def _title_template_candidates(blocks: list[Block], title: str | None) -> set[int]:
