@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+from bisect import bisect_right
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -164,10 +165,8 @@ def normalise(text: str, title: str | None) -> str:
 
 
 def _bucket(value: float, edges: Sequence[float]) -> int:
-    for index, edge in enumerate(edges):
-        if value < edge:
-            return index
-    return len(edges)
+    """The number of edges at or below `value`: 0 below the first edge, len(edges) from the last."""
+    return bisect_right(edges, value)
 
 
 def _shape(prefix: str, text: str) -> list[str]:
