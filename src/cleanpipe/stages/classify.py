@@ -12,10 +12,13 @@ regression over features that carry from one site to another (training/README.md
 
 Its weights are data (rules/line_model.json, written by training/train_lines.py from the labelled lines
 in training/lines/); scoring is a sum of weights, so it needs nothing beyond the standard library. Only
-blocks of at most `classifier_max_chars` characters are scored: the model is trained and measured on
-them, and a paragraph that long is content far more often than not. A block is removed when its
-calibrated score is at least `classifier_threshold`; the removal carries the score and the features that
-weighed most.
+blocks of at most the model's `max_chars` (200) characters are scored, sentences of prose aside: the
+model is trained and measured on them, and longer paragraphs are content far more often than not.
+
+The stage runs after dedup, on the kept blocks, in rounds until nothing more goes, so a page cleaned
+again reads the same. By default it removes only `title-template` lines (a head or tail line naming the
+page's title, scored at least `title_template_threshold`); with `classifier_threshold` below 1 it also
+removes any block scored at least that. A removal carries the score and the features that weighed most.
 """
 
 from __future__ import annotations
