@@ -215,8 +215,9 @@ def _keys(doc: Document, max_chars: int) -> dict[str, tuple[str, bool, float]]:
     title = page_title(doc.metadata)
     model = load_model()
     blocks = doc.blocks
-    parts = page_parts([block_line(b) for b in blocks], [b.kind for b in blocks], title, model.max_chars)
     kept = [index for index, block in enumerate(blocks) if block.kept and block.kind != "title"]
+    texts, kinds = [block_line(b) for b in blocks], [b.kind for b in blocks]
+    parts = page_parts(texts, kinds, title, model.max_chars, only=set(kept))
     keys: dict[str, tuple[str, bool, float]] = {}
     for place, index in enumerate(kept):
         text = block_text(blocks[index])

@@ -64,9 +64,10 @@ def strip_boilerplate(doc: Document, config: Config) -> Document:
     rules = active_rules(config)
     kept = [index for index in doc.kept_indices() if doc.blocks[index].kind != "title"]
     matches = {index: match_rule(doc.blocks[index].text, rules) for index in kept}
-    learned = _learned_matches(doc, config, [index for index in kept if matches[index] is None])
-    unmatched = [index for index in kept if matches[index] is None and index not in learned]
-    templates = _template_matches(doc, config, unmatched)
+    unmatched = [index for index in kept if matches[index] is None]
+    keys = _line_keys(doc, unmatched) if config.learned or config.templates else {}
+    learned = _learned_matches(doc, config, keys)
+    templates = _template_matches(config, {index: key for index, key in keys.items() if index not in learned})
     footer_start = _footer_start(doc, kept, matches, set(learned) | set(templates))
     for index in kept:
         rule = matches[index]
@@ -105,17 +106,22 @@ def strip_boilerplate(doc: Document, config: Config) -> Document:
     return doc
 
 
-def _learned_matches(doc: Document, config: Config, candidates: list[int]) -> dict[int, tuple[LearnedSite, int]]:
-    """The candidate blocks whose line is learned boilerplate of the page's site, with the site and the
-    number of its pages the line was on. Title blocks are never candidates."""
+def _line_keys(doc: Document, candidates: list[int]) -> dict[int, str]:
+    """The line key of each candidate block, as learned lines and corpus templates are keyed."""
+    title = page_title(doc.metadata)
+    return {index: line_key(block_text(doc.blocks[index]), title) for index in candidates}
+
+
+def _learned_matches(doc: Document, config: Config, keys: dict[int, str]) -> dict[int, tuple[LearnedSite, int]]:
+    """The candidate blocks (by their line keys) whose line is learned boilerplate of the page's site,
+    with the site and the number of its pages the line was on. Title blocks are never candidates."""
     site = learned_for(config, site_of(doc.metadata.get("url"), doc.source)) if config.learned else None
     if site is None:
         return {}
     lines = dict(site.lines)
-    title = page_title(doc.metadata)
     found = {}
-    for index in candidates:
-        pages = lines.get(line_key(block_text(doc.blocks[index]), title))
+    for index, key in keys.items():
+        pages = lines.get(key)
         if pages is not None:
             found[index] = (site, pages)
     return found
@@ -126,16 +132,13 @@ def template_id(key: str) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
 
 
-def _template_matches(
-    doc: Document, config: Config, candidates: list[int]
-) -> dict[int, tuple[str, int, int, float]]:
-    """The candidate blocks whose line is a corpus template (config.templates, sorted by key)."""
+def _template_matches(config: Config, keys: dict[int, str]) -> dict[int, tuple[str, int, int, float]]:
+    """The candidate blocks (by their line keys) whose line is a corpus template (config.templates, sorted
+    by key)."""
     if not config.templates or "template" in config.disabled_rules:
         return {}
-    title = page_title(doc.metadata)
     found = {}
-    for index in candidates:
-        key = line_key(block_text(doc.blocks[index]), title)
+    for index, key in keys.items():
         position = bisect_left(config.templates, (key,))
         if position < len(config.templates) and config.templates[position][0] == key:
             found[index] = config.templates[position]

@@ -89,7 +89,6 @@ class LineModel:
     others: dict[str, float]
     bias: float
     calibration: tuple[float, float]
-    threshold: float
     max_chars: int
     digest: str
 
@@ -111,20 +110,12 @@ class LineModel:
             others=others,
             bias=float(data["bias"]),  # type: ignore[arg-type]
             calibration=(a, b),
-            threshold=float(data["threshold"]),  # type: ignore[arg-type]
             max_chars=int(data["max_chars"]),  # type: ignore[call-overload]
             digest=str(data["digest"]),
         )
 
     def margin(self, features: Iterator[str] | Sequence[str]) -> float:
-        bigrams, trigrams, others = self.bigrams, self.trigrams, self.others
-        total = self.bias
-        for feature in features:
-            if feature[1] == ":" and feature[0] in "bt":
-                total += (bigrams if feature[0] == "b" else trigrams).get(feature[2:], 0.0)
-            else:
-                total += others.get(feature, 0.0)
-        return total
+        return self.bias + sum(map(self.weight, features))
 
     def score(self, features: Iterator[str] | Sequence[str]) -> float:
         return self.calibrated(self.margin(features))
