@@ -479,15 +479,17 @@ class NearDupIndex:
             entries = np.repeat(np.array([entry for entry, _ in rows], dtype=np.uint64), width)
             part_of = keys % np.uint64(parts)
             name = f"{rows[0][0]:012d}.npy"
-            for part in range(parts):
-                chosen = part_of == part
-                if not chosen.any():
+            # One sort by partition, then key (stable: equal keys keep entry order), split at the partitions'
+            # bounds: each partition's rows come out sorted by key, so a key range is read alone.
+            order = np.lexsort((keys, part_of))
+            table = np.zeros(keys.size, dtype=KEY_ROW)
+            table["key"], table["entry"] = keys[order], entries[order]
+            bounds = np.searchsorted(part_of[order], np.arange(parts + 1, dtype=np.uint64))
+            for part, (start, end) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)):
+                if start == end:
                     continue
-                table = np.zeros(int(np.count_nonzero(chosen)), dtype=KEY_ROW)
-                table["key"], table["entry"] = keys[chosen], entries[chosen]
-                table = table[np.argsort(table["key"], kind="stable")]  # sorted: a key range is read alone
                 partition_folder(self.folder, part).mkdir(parents=True, exist_ok=True)
-                save_atomic(partition_folder(self.folder, part) / name, table)
+                save_atomic(partition_folder(self.folder, part) / name, table[start:end])
             # A kill before this line exports the chunk again under the same name: the shards stay right.
             with self.db:
                 self.db.execute("BEGIN")

@@ -778,22 +778,29 @@ def _apply_to_markdown(options: BatchOptions, state: State, index: NearDupIndex,
     place with the page it duplicates in its front matter, any other page in place and unflagged. Every
     duplicate is looked at (one cleaned again this run was written in place, unflagged), and the pages
     whose decision changed."""
+    folders: set[Path] = set()  # folders of the pages set aside, made once each
     for duplicate in index.duplicates():
-        _place_markdown(options, state, duplicate.page, duplicate)
+        _place_markdown(options, state, duplicate.page, duplicate, folders)
         unapplied.discard(duplicate.page)
     for page in sorted(unapplied):
-        _place_markdown(options, state, page, None)
+        _place_markdown(options, state, page, None, folders)
 
 
-def _place_markdown(options: BatchOptions, state: State, page: str, duplicate: Duplicate | None) -> None:
+def _place_markdown(
+    options: BatchOptions, state: State, page: str, duplicate: Duplicate | None, folders: set[Path]
+) -> None:
     found = state.page_output(page)
     if found is None:
         return
     shown, aside = _md_places(options.output, found[0])
     if duplicate is not None and options.dedup == "drop":
-        if shown.is_file():
+        if aside.parent not in folders:
             aside.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(aside.parent)
+        try:
             os.replace(shown, aside)
+        except FileNotFoundError:  # set aside by an earlier run
+            pass
         return
     if aside.is_file():
         if shown.is_file():
