@@ -1,19 +1,31 @@
 #!/usr/bin/env python3
-"""Main text from raw HTML pages: cleanpipe against trafilatura, quality and speed, in one process.
+"""Main text from raw HTML pages: cleanpipe against trafilatura and resiliparse, quality and speed, in one
+process.
 
-Pages: the two dev benchmarks in SHARED/html_bench (see its README): zh_cwced (Chinese, original/*.html,
-cleaned_ground.json) and scrapinghub_aeb (mostly English, html/*.html.gz, ground-truth.json). Every
-page's bytes are read (and gunzipped) before any timing. Three tools, same pages, same order:
+Pages: the three dev benchmarks in SHARED/html_bench (see its README): zh_cwced (Chinese, original/*.html,
+cleaned_ground.json), scrapinghub_aeb (mostly English, html/*.html.gz, ground-truth.json) and
+trafilatura_eval (30+ languages, html/*.html.gz, evaldata.json: segments in / not in the main text).
+Every page's bytes are read (and gunzipped) before any timing. The tools, same pages, same order:
 
   cleanpipe                 `cleanpipe.clean(page_bytes, source="<id>.html")`: decode, extract the main
                             content, then the text stages; its Markdown is the prediction.
-  trafilatura               `trafilatura.extract(page_bytes, output_format="markdown")`, every other
-                            argument at its default.
+  trafilatura               `trafilatura.extract(page_bytes, output_format="markdown", include_images=True,
+                            include_links=True)` (the settings of the html_bench README's reference figures).
   trafilatura + cleanpipe   trafilatura's Markdown, then `cleanpipe.clean(markdown, source="<id>.md")`.
+  resiliparse               `extract_plain_text(html, main_content=True)` on the page decoded by
+                            resiliparse's own `bytes_to_str(page_bytes, detect_encoding(page_bytes))`
+                            (only when resiliparse is installed: `pip install resiliparse`).
 
-Scores: `cleanpipe.evaluate` (character-bigram precision, recall, F1 per page, then the mean), the same
-as `cleanpipe eval`. Times: one warm-up run each (whose outputs are the ones scored), then --repeat rounds,
-each round running every tool once over all pages of both sets, so a busy spell hits all alike.
+Scores: `cleanpipe.evaluate`, the same as `cleanpipe eval`: for zh_cwced and scrapinghub_aeb the
+character-bigram precision, recall, F1 per page, then the mean; for trafilatura_eval the segment counts
+pooled over the pages (as trafilatura's own evaluation does).
+
+Tune and check parts: every set's pages are split by source (the host of the page's URL; a zh_cwced page
+without one by its id): a source whose md5, read as a number, is divisible by 3 is in the `check` part,
+which is not looked at while tuning; the others are in `tune`. Each set is reported whole and per part.
+
+Times: one warm-up run each (whose outputs are the ones scored), then --repeat rounds, each round running
+every tool once over all pages of all sets, so a busy spell hits all alike.
 
 Run:  python3 bench/bench_html.py                  (writes bench/results/html.md)
       python3 bench/bench_html.py --quick --per-page --tools cleanpipe   (scores only, for tuning)
@@ -25,6 +37,9 @@ import argparse
 import datetime as dt
 import gc
 import gzip
+import hashlib
+import importlib.util
+import json
 import shlex
 import statistics
 import sys
@@ -32,18 +47,34 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import regex
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_speed import DEFAULT_SHARED, REPO_ROOT, BenchError, machine_info, write_report  # noqa: E402
 
 DEFAULT_RESULTS = REPO_ROOT / "bench" / "results" / "html.md"
-PACKAGES = ("cleanpipe", "trafilatura", "lxml", "beautifulsoup4", "charset-normalizer", "regex", "htmldate")
+PACKAGES = (
+    "cleanpipe",
+    "trafilatura",
+    "resiliparse",
+    "lxml",
+    "beautifulsoup4",
+    "charset-normalizer",
+    "regex",
+    "htmldate",
+)
 # (name, folder of pages, page suffix, ground-truth file)
 SETS = (
     ("zh_cwced", "zh_cwced/original", ".html", "zh_cwced/cleaned_ground.json"),
     ("scrapinghub_aeb", "scrapinghub_aeb/html", ".html.gz", "scrapinghub_aeb/ground-truth.json"),
+    ("trafilatura_eval", "trafilatura_eval/html", ".html.gz", "trafilatura_eval/evaldata.json"),
 )
-TOOLS = ("cleanpipe", "trafilatura", "trafilatura + cleanpipe")
+TOOLS = ("cleanpipe", "trafilatura", "trafilatura + cleanpipe", "resiliparse")
+PARTS = ("tune", "check")
+_WRAPPER_URL = regex.compile(rb'^\s*<text id="([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -51,6 +82,21 @@ class Page:
     set: str
     id: str
     data: bytes
+    part: str = "tune"
+
+
+def source_part(source: str) -> str:
+    """`check` for a source whose md5, read as a number, is divisible by 3, else `tune`."""
+    return "check" if int(hashlib.md5(source.encode("utf-8")).hexdigest(), 16) % 3 == 0 else "tune"
+
+
+def page_source(page_id: str, url: str | None, data: bytes) -> str:
+    """The page's source: its URL's host (without 'www.'), else its id."""
+    if not url:
+        found = _WRAPPER_URL.match(data)
+        url = found.group(1).decode("utf-8", "replace") if found else None
+    host = urlsplit(url).hostname if url and "://" in url else None
+    return host.removeprefix("www.") if host else page_id
 
 
 @dataclass
@@ -63,19 +109,24 @@ class Tool:
     failures: int = 0
 
 
-def load_sets(shared: Path) -> tuple[list[Page], dict[str, dict[str, str]]]:
-    from cleanpipe.evaluate import read_ground_truth
+def load_sets(shared: Path, names: tuple[str, ...]) -> tuple[list[Page], dict[str, dict[str, Any]]]:
+    from cleanpipe.evaluate import read_truth
 
     bench = shared / "html_bench"
     pages: list[Page] = []
-    truths: dict[str, dict[str, str]] = {}
+    truths: dict[str, dict[str, Any]] = {}
     for name, folder, suffix, truth_file in SETS:
+        if name not in names:
+            continue
         if not (bench / folder).is_dir():
             raise BenchError(f"{bench / folder} not found; pass --shared, the folder holding html_bench/")
-        truths[name] = read_ground_truth(bench / truth_file)
+        truths[name] = read_truth(bench / truth_file)
+        urls = {key: value.get("url") for key, value in json.loads((bench / truth_file).read_bytes()).items()}
         for page_id in sorted(truths[name]):
             raw = (bench / folder / f"{page_id}{suffix}").read_bytes()
-            pages.append(Page(name, page_id, gzip.decompress(raw) if suffix.endswith(".gz") else raw))
+            data = gzip.decompress(raw) if suffix.endswith(".gz") else raw
+            part = source_part(page_source(page_id, urls.get(page_id), data))
+            pages.append(Page(name, page_id, data, part))
     return pages, truths
 
 
@@ -88,7 +139,13 @@ def make_tools(names: tuple[str, ...]) -> list[Tool]:
         return cleanpipe.clean(page.data, source=f"{page.id}.html").markdown
 
     def with_trafilatura(page: Page) -> str:
-        return trafilatura.extract(page.data, output_format="markdown") or ""
+        return trafilatura.extract(page.data, output_format="markdown", include_images=True, include_links=True) or ""
+
+    def with_resiliparse(page: Page) -> str:
+        from resiliparse.extract.html2text import extract_plain_text
+        from resiliparse.parse.encoding import bytes_to_str, detect_encoding
+
+        return extract_plain_text(bytes_to_str(page.data, detect_encoding(page.data)), main_content=True)
 
     def trafilatura_then_cleanpipe(page: Page) -> str:
         extracted = with_trafilatura(page)
@@ -100,7 +157,10 @@ def make_tools(names: tuple[str, ...]) -> list[Tool]:
         "cleanpipe": with_cleanpipe,
         "trafilatura": with_trafilatura,
         "trafilatura + cleanpipe": trafilatura_then_cleanpipe,
+        "resiliparse": with_resiliparse,
     }
+    if "resiliparse" in names:
+        import resiliparse  # noqa: F401  (fails here, not on the first page, when it is not installed)
     return [Tool(name, chosen[name]) for name in names]
 
 
@@ -124,67 +184,103 @@ def run_tool(tool: Tool, pages: list[Page], *, keep: bool) -> None:
         tool.set_times.setdefault(name, []).append(seconds)
 
 
-def render(
-    tools: list[Tool], pages: list[Page], truths: dict[str, dict[str, str]], repeat: int, command: str, per_page: bool
-) -> str:
-    from cleanpipe.evaluate import evaluate
+def score(tool: Tool, name: str, truth: dict[str, Any], page_ids: set[str] | None = None) -> Any:
+    """The tool's scores on set `name` (on `page_ids` only, when given), by the set's kind of truth."""
+    from cleanpipe.evaluate import Segments, evaluate, evaluate_segments
 
+    if page_ids is not None:
+        truth = {key: value for key, value in truth.items() if key in page_ids}
+    predictions = {page_id: text for (set_name, page_id), text in tool.outputs.items() if set_name == name}
+    predictions = {key: value for key, value in predictions.items() if key in truth}
+    markdown = tool.name != "resiliparse"
+    if truth and isinstance(next(iter(truth.values())), Segments):
+        return evaluate_segments(predictions, truth, markdown=markdown)
+    return evaluate(predictions, truth, markdown=markdown)
+
+
+def render(
+    tools: list[Tool], pages: list[Page], truths: dict[str, dict[str, Any]], repeat: int, command: str, per_page: bool
+) -> str:
     counts = {name: sum(1 for page in pages if page.set == name) for name in truths}
     sizes = {name: sum(len(page.data) for page in pages if page.set == name) / 1e6 for name in truths}
+    parts = {
+        (name, part): {page.id for page in pages if page.set == name and page.part == part}
+        for name in truths
+        for part in PARTS
+    }
     lines = [
-        "# Main text from raw HTML: cleanpipe vs trafilatura",
+        "# Main text from raw HTML: cleanpipe vs trafilatura and resiliparse",
         "",
         f"- date: {dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
         f"- command: `{command}`",
         "- pages: "
-        + ", ".join(f"{name} {counts[name]} pages ({sizes[name]:.2f} MB of HTML)" for name in truths)
-        + " (the dev parts of ../shared/html_bench)",
-        "- score: `cleanpipe.evaluate`, as `cleanpipe eval`: character-bigram precision, recall and F1 of each "
-        "page (NFKC, case-folded, letters and digits only, Markdown image/link syntax reduced to labels, "
-        "front matter dropped), then the mean over the pages",
+        + ", ".join(
+            f"{name} {counts[name]} pages ({sizes[name]:.2f} MB of HTML; tune {len(parts[(name, 'tune')])}, "
+            f"check {len(parts[(name, 'check')])})"
+            for name in truths
+        )
+        + " (the dev parts of ../shared/html_bench; tune/check: split by source, the check part is not looked "
+        "at while tuning)",
+        "- score: `cleanpipe.evaluate`, as `cleanpipe eval`. zh_cwced and scrapinghub_aeb: character-bigram "
+        "precision, recall and F1 of each page (NFKC, case-folded, letters and digits only, Markdown image/link "
+        "syntax reduced to labels, front matter dropped), then the mean over the pages. trafilatura_eval: "
+        "segments found or not in the Markdown reduced to plain text, counts pooled over the pages",
         f"- speed: one process; 1 warm-up run per tool (the outputs scored), then {repeat} timed round(s), "
         "each running every tool once over all pages in row order; pages/s from the median round",
         "",
-        "| set | tool | F1 | precision | recall | pages/s (median) | pages/s (best) |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| set | tool | F1 | precision | recall | F1 tune | F1 check | pages/s (median) | pages/s (best) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     scores = {}
     for name in truths:
         for tool in tools:
-            predictions = {page_id: text for (set_name, page_id), text in tool.outputs.items() if set_name == name}
-            result = evaluate(predictions, truths[name])
+            result = score(tool, name, truths[name])
             scores[(name, tool.name)] = result
+            tune, check = (score(tool, name, truths[name], parts[(name, part)]).f1 for part in PARTS)
             times = tool.set_times.get(name) or [float("nan")]
             lines.append(
                 f"| {name} | {tool.name} | {result.f1:.3f} | {result.precision:.3f} | {result.recall:.3f} "
+                f"| {tune:.3f} | {check:.3f} "
                 f"| {counts[name] / statistics.median(times):,.1f} | {counts[name] / min(times):,.1f} |"
             )
-    lines += ["", "| tool | pages/s, both sets (median) | speed vs trafilatura (median of rounds) |", "|---|---:|---:|"]
+    lines += [
+        "",
+        "| tool | pages/s, all sets (median) | time vs trafilatura's (median of rounds) |",
+        "|---|---:|---:|",
+    ]
     reference = next((tool for tool in tools if tool.name == "trafilatura"), None)
     for tool in tools:
         ratio = ""
         if reference is not None and tool.times and reference.times:
-            paired = statistics.median(r / t for r, t in zip(reference.times, tool.times, strict=True))
+            paired = statistics.median(t / r for r, t in zip(reference.times, tool.times, strict=True))
             ratio = f"{paired:.2f}x"
         lines.append(f"| {tool.name} | {len(pages) / statistics.median(tool.times):,.1f} | {ratio} |")
     failures = [f"{tool.name}: {tool.failures}" for tool in tools if tool.failures]
     if failures:
         lines += ["", "Pages refused (CleanError, scored as empty): " + ", ".join(failures)]
-    if per_page:
+    if per_page:  # the tune part only: the check part is not looked at while tuning
         lines += [
             "",
-            "## Per page F1",
+            "## Per page, tune part (F1, or for segments: with-segments missed / without-segments found)",
             "",
             "| set | page | " + " | ".join(tool.name for tool in tools) + " |",
             "|---|---|" + "---:|" * len(tools),
         ]
         for name in truths:
             for index, page_id in enumerate(sorted(truths[name])):
-                row = [f"{scores[(name, tool.name)].pages[index].f1:.3f}" for tool in tools]
+                if page_id not in parts[(name, "tune")]:
+                    continue
+                row = [_page_cell(scores[(name, tool.name)].pages[index]) for tool in tools]
                 lines.append(f"| {name} | {page_id[:12]} | " + " | ".join(row) + " |")
     lines += ["", "Machine:", ""]
     lines += [f"- {key}: {value}" for key, value in machine_info(packages=PACKAGES)]
     return "\n".join(lines) + "\n"
+
+
+def _page_cell(page: Any) -> str:
+    if hasattr(page, "f1"):
+        return f"{page.f1:.3f}"
+    return f"{page.false_negatives}/{page.false_positives}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,17 +292,26 @@ def main(argv: list[str] | None = None) -> int:
         "--tools",
         nargs="+",
         choices=TOOLS,
-        default=list(TOOLS),
         metavar="TOOL",
-        help=f"tools to run, of: {', '.join(TOOLS)}",
+        help=f"tools to run, of: {', '.join(TOOLS)} (default: all, resiliparse only when it is installed)",
     )
-    parser.add_argument("--per-page", action="store_true", help="add each page's F1 per tool to the report")
+    parser.add_argument(
+        "--sets",
+        nargs="+",
+        choices=[name for name, *_ in SETS],
+        default=[name for name, *_ in SETS],
+        metavar="SET",
+        help=f"sets to run, of: {', '.join(name for name, *_ in SETS)}",
+    )
+    parser.add_argument("--per-page", action="store_true", help="add each tune page's score per tool to the report")
     parser.add_argument("--dump", type=Path, help="also write each tool's output as DUMP/<tool>/<set>/<id>.md")
     parser.add_argument("--output", type=Path, default=DEFAULT_RESULTS, help=f"results file ({DEFAULT_RESULTS})")
     parser.add_argument("--no-write", action="store_true", help="print the results only")
     args = parser.parse_args(argv)
+    if args.tools is None:
+        args.tools = [name for name in TOOLS if name != "resiliparse" or importlib.util.find_spec(name) is not None]
     try:
-        pages, truths = load_sets(args.shared.resolve())
+        pages, truths = load_sets(args.shared.resolve(), tuple(args.sets))
         tools = make_tools(tuple(name for name in TOOLS if name in args.tools))
     except (BenchError, ImportError) as error:
         print(f"error: {error}", file=sys.stderr)

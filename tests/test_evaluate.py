@@ -9,7 +9,16 @@ import pytest
 from typer.testing import CliRunner
 
 from cleanpipe.cli import app
-from cleanpipe.evaluate import bigrams, evaluate, normalise, score_texts, strip_markdown
+from cleanpipe.evaluate import (
+    Segments,
+    bigrams,
+    evaluate,
+    evaluate_segments,
+    normalise,
+    plain_text,
+    score_texts,
+    strip_markdown,
+)
 
 runner = CliRunner()
 
@@ -81,3 +90,57 @@ def test_eval_command_refuses_bad_ground_truth(tmp_path: Path) -> None:
     gold.write_text("[1, 2]", encoding="utf-8")
     result = runner.invoke(app, ["eval", str(tmp_path), str(gold)])
     assert result.exit_code == 2
+
+
+# -- segments: {id: {"with": [...], "without": [...]}}, as trafilatura's evaluation corpus -------------------
+
+
+def test_plain_text_drops_markdown_syntax_and_reads_escapes() -> None:
+    page = (
+        '---\ntitle: "x"\n---\n\n# Heading\n\n> quoted **bold** and *it*\n\n- item one\n1. first\n\n'
+        "| a | b |\n| --- | --- |\n| c \\| d | e |\n\n```\ncode\n```\n\n3 \\* 4 = 12, snake_case [label](https://a.b/) ![alt](https://a.b/i.png)\n"
+    )
+    assert plain_text(page) == (
+        "Heading quoted bold and it item one first a b c | d e code 3 * 4 = 12, snake_case label alt"
+    )
+
+
+def test_segments_found_and_missed_are_pooled_over_pages() -> None:
+    truth = {
+        "p1": Segments(("Die Gemeinde führte aus", "zweiter Satz"), ("Artikel bewerten",)),
+        "p2": Segments(("third one",), ("Cookies",)),
+    }
+    predictions = {
+        # a segment spread over two lines and inside emphasis is still found; a 'without' one found is a FP
+        "p1": "# T\n\nDie Gemeinde **führte**\naus, sagte sie.\n\nArtikel bewerten\n",
+        "p2": "nothing here\n",
+    }
+    result = evaluate_segments(predictions, truth)
+    p1, p2 = result.pages
+    assert (p1.true_positives, p1.false_negatives, p1.false_positives, p1.true_negatives) == (1, 1, 1, 0)
+    assert (p2.true_positives, p2.false_negatives, p2.false_positives, p2.true_negatives) == (0, 1, 0, 1)
+    assert result.precision == pytest.approx(1 / 2)
+    assert result.recall == pytest.approx(1 / 3)
+    assert result.f1 == pytest.approx(2 * (1 / 2) * (1 / 3) / (1 / 2 + 1 / 3))
+
+
+def test_eval_command_scores_segment_truth(tmp_path: Path) -> None:
+    truth = {
+        "a1": {"url": "https://x.de/a", "with": ["Auf Nachfrage führte die Gemeinde"], "without": ["Artikel bewerten"]},
+        "a2": {"url": "https://x.de/b", "with": ["Ein Satz"], "without": []},
+    }
+    gold = tmp_path / "evaldata.json"
+    gold.write_text(json.dumps(truth, ensure_ascii=False), encoding="utf-8")
+    pred = tmp_path / "pred"
+    pred.mkdir()
+    (pred / "a1.html.md").write_text("Auf Nachfrage führte die Gemeinde weiter aus.\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(pred), str(gold), "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert scores["missing"] == ["a2"]
+    assert (scores["precision"], scores["recall"]) == (1.0, 0.5)
+    text = runner.invoke(app, ["eval", str(pred), str(gold)])
+    assert text.exit_code == 0 and "precision 1.000 recall 0.500" in text.output
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"a1": {"with": "not a list"}}), encoding="utf-8")
+    assert runner.invoke(app, ["eval", str(pred), str(bad)]).exit_code == 2

@@ -438,18 +438,28 @@ def explain(
 @app.command("eval")
 def eval_command(
     predictions: Path = typer.Argument(..., help="Folder of Markdown outputs, one <id>.md per page."),
-    ground_truth: Path = typer.Argument(..., help='JSON ground truth: {id: {"articleBody": text}}.'),
+    ground_truth: Path = typer.Argument(
+        ...,
+        help='JSON ground truth: {id: {"articleBody": text}}, or {id: {"with": [text], "without": [text]}}.',
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as one JSON object."),
 ) -> None:
-    """Score Markdown outputs against hand-labelled main text: character-bigram precision, recall, F1.
+    """Score Markdown outputs against hand-labelled main text.
 
-    Texts are NFKC-normalised and case-folded, image and link syntax reduced to its labels, front matter
-    dropped, and only letters and digits kept; the bags of adjacent-character pairs are compared. A page
-    with no <id>.md counts as empty and is listed.
+    Main-text truth ({id: {"articleBody": text}}): character-bigram precision, recall and F1 per page, then
+    their means. Texts are NFKC-normalised and case-folded, image and link syntax reduced to its labels,
+    front matter dropped, and only letters and digits kept; the bags of adjacent-character pairs are
+    compared.
+
+    Segment truth ({id: {"with": [...], "without": [...]}}, as trafilatura's evaluation corpus): the Markdown
+    is reduced to plain text on one line; a "with" segment found in it is a true positive, a "without"
+    segment found a false positive; counts pooled over the pages.
+
+    A page with no <id>.md counts as empty and is listed.
 
     Example: cleanpipe eval data/clean labelled.json
     """
-    from cleanpipe.evaluate import evaluate_folder
+    from cleanpipe.evaluate import SegmentEvaluation, evaluate_folder
 
     if not predictions.is_dir():
         _fail_usage(f"{predictions}: not a folder")
@@ -460,14 +470,27 @@ def eval_command(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return
-    typer.echo(f"{'page':<40} {'P':>6} {'R':>6} {'F1':>6}")
-    for page in result.pages:
-        note = "  (missing)" if page.missing else ""
-        typer.echo(f"{page.id[:40]:<40} {page.precision:6.3f} {page.recall:6.3f} {page.f1:6.3f}{note}")
-    typer.echo(
-        f"{'mean of ' + str(len(result.pages)) + ' pages':<40} "
-        f"{result.precision:6.3f} {result.recall:6.3f} {result.f1:6.3f}"
-    )
+    if isinstance(result, SegmentEvaluation):
+        typer.echo(f"{'page':<40} {'with found':>10} {'with missed':>11} {'without found':>13}")
+        for segments in result.pages:
+            note = "  (missing)" if segments.missing else ""
+            typer.echo(
+                f"{segments.id[:40]:<40} {segments.true_positives:10d} {segments.false_negatives:11d} "
+                f"{segments.false_positives:13d}{note}"
+            )
+        typer.echo(
+            f"segments of {len(result.pages)} pages, pooled: precision {result.precision:.3f} "
+            f"recall {result.recall:.3f} F1 {result.f1:.3f}"
+        )
+    else:
+        typer.echo(f"{'page':<40} {'P':>6} {'R':>6} {'F1':>6}")
+        for page in result.pages:
+            note = "  (missing)" if page.missing else ""
+            typer.echo(f"{page.id[:40]:<40} {page.precision:6.3f} {page.recall:6.3f} {page.f1:6.3f}{note}")
+        typer.echo(
+            f"{'mean of ' + str(len(result.pages)) + ' pages':<40} "
+            f"{result.precision:6.3f} {result.recall:6.3f} {result.f1:6.3f}"
+        )
     if result.missing:
         typer.echo(f"missing predictions ({len(result.missing)}, scored as empty): {' '.join(result.missing)}")
 
