@@ -115,6 +115,49 @@ def test_a_negative_name_on_a_page_wrapper_is_ignored() -> None:
     assert ARTICLE in result.markdown and SECOND in result.markdown
 
 
+def test_an_article_wrapper_misnamed_as_a_share_bar_is_kept() -> None:
+    # A real blog page: the article sits in 'entry-content no-share', under the site's big menu; the hint
+    # word 'share' names the wrapper, its text is running prose, so the article stays and the menu goes.
+    result = clean((FIXTURES / "html_misnamed_share_wrapper.html").read_bytes(), source="blotter.html")
+    assert "A vehicle driven by Benjamen Gaddis, no age or address reported" in result.markdown
+    assert "Hayley N. Hull, 30, Bulpitt, was arrested for retail theft." in result.markdown
+    assert "East Central Illinois" not in result.markdown
+    assert "html-navigation" in rules_of(result) and "html-share" not in rules_of(result)
+
+
+# Two paragraphs of scrapinghub_aeb page e1c7023e… (a phys.org news item), whose tools box is below.
+ENGLISH = (
+    "And the basic idea of putting astronauts into long-duration hibernation is actually not so crazy: a "
+    "broadly comparable method has been tested and applied as therapy in critical care trauma patients."
+)
+ENGLISH_2 = (
+    "Most major medical centers have protocols for inducing hypothermia in patients to reduce their "
+    "metabolism to basically gain time, keeping patients in a better shape than they otherwise would be."
+)
+TEASERS = "".join(
+    f'<h3><a href="/story/{n}">Story number {n} of the week in the region</a></h3>'
+    f"<p>A summary of story {n}, long enough to read as a sentence of prose, with a comma and a full stop.</p>"
+    for n in range(6)
+)
+
+
+def test_a_sidebar_of_teasers_and_a_short_notes_box_stay_chrome_though_they_hold_prose() -> None:
+    # Teasers (a linked title over each summary) and a box of two notes read as prose, but are not the
+    # article: their hints hold.
+    body = (
+        f"<article><p>{ENGLISH}</p><p>{ENGLISH_2}</p></article>"
+        f'<div class="sidebar">{TEASERS}</div>'
+        '<div class="article-tools"><p>Citation: Hibernating astronauts would need smaller spacecraft (2019, '
+        "November 18) retrieved 20 November 2019 from the site.</p><p>This document is subject to copyright. "
+        "Apart from any fair dealing for the purpose of private study or research, no part may be reproduced "
+        "without the written permission.</p></div>"
+    )
+    result = clean(page(body), source="p.html")
+    assert ENGLISH in result.markdown and ENGLISH_2 in result.markdown
+    assert "A summary of story" not in result.markdown and "subject to copyright" not in result.markdown
+    assert {"html-sidebar", "html-tools"} <= rules_of(result)
+
+
 def test_metadata_title_date_and_author_come_from_the_page() -> None:
     head = (
         "<title>Impeachment sham completely debunked: White House - Deccan Herald</title>"

@@ -336,6 +336,22 @@ POSITIVE_BOOST = 1.5
 # A negative hint on an element holding more than this share of the page's text is a layout wrapper's
 # name ('has-sidebar', 'main-with-comments'), not chrome, and is ignored.
 MAX_HINTED_SHARE = 0.6
+# A class name says what a box is meant for, its text what it holds: an element hinted as chrome of a family
+# that never holds running prose (share bars, menus, widgets, headers, tools …), whose text is mostly prose
+# (at least PROSE_OVERRIDE_SHARE of its units in blocks of PROSE_BLOCK_UNITS or more, with sentence
+# punctuation and few links), at least PROSE_OVERRIDE_UNITS of it in PROSE_OVERRIDE_BLOCKS blocks or more
+# (a box of one or two notes, a citation and a copyright line, is still chrome), with at most
+# PROSE_OVERRIDE_LINK_BLOCKS link blocks per prose block (a list of teasers, a linked title over each
+# summary, has more), is a wrapper misnamed
+# ('entry-content no-share', 'documentContent__sharingContainer', 'elementor-widget-container'), and its
+# hint is ignored. Comments, related-article teasers, cookie and sign-up notices, footers, bylines,
+# captions and hidden text are prose by nature, so their hints always hold.
+PROSE_HINT_FAMILIES = frozenset(("share", "navigation", "sidebar", "header", "tools", "tags", "gallery", "forms"))
+PROSE_BLOCK_UNITS = 80
+PROSE_OVERRIDE_UNITS = 300
+PROSE_OVERRIDE_SHARE = 0.5
+PROSE_OVERRIDE_LINK_BLOCKS = 0.5
+PROSE_OVERRIDE_BLOCKS = 3
 # A table is a data table (kept as a Markdown table) when it has no nested table, at least two rows,
 # a row of at least two cells, and no cell longer than this many characters; else it is page layout.
 DATA_TABLE_MAX_CELL_CHARS = 400

@@ -629,17 +629,47 @@ def _table_rows(walk: _Walk, table: etree._Element) -> None:
 
 
 def _apply_hints(walk: _Walk) -> None:
-    """Mark the blocks inside hinted chrome, unless the hinted element is a wrapper of the page."""
+    """Mark the blocks inside hinted chrome, unless the hinted element is a wrapper of the page or, for
+    chrome that never holds prose, holds mostly prose."""
     total = sum(raw.units for raw in walk.blocks) or 1.0
     prefix = _prefix([raw.units for raw in walk.blocks])
+    prose = _prefix([raw.units if _is_prose(raw) else 0.0 for raw in walk.blocks])
+    prose_blocks = _prefix([1.0 if _is_prose(raw) else 0.0 for raw in walk.blocks])
+    link_blocks = _prefix([1.0 if _is_link_list(raw) else 0.0 for raw in walk.blocks])
     for element in walk.elements:
         if element.family is None or element.tag in ("html", "body") or element.holds_article:
             continue
-        if (prefix[element.end] - prefix[element.start]) / total > rules.MAX_HINTED_SHARE:
+        units = prefix[element.end] - prefix[element.start]
+        if units / total > rules.MAX_HINTED_SHARE:
             continue
+        if element.family in rules.PROSE_HINT_FAMILIES:
+            held = prose[element.end] - prose[element.start]
+            links = link_blocks[element.end] - link_blocks[element.start]
+            paragraphs = prose_blocks[element.end] - prose_blocks[element.start]
+            if (
+                held >= rules.PROSE_OVERRIDE_UNITS
+                and paragraphs >= rules.PROSE_OVERRIDE_BLOCKS
+                and held >= rules.PROSE_OVERRIDE_SHARE * units
+                and links <= rules.PROSE_OVERRIDE_LINK_BLOCKS * paragraphs
+            ):
+                continue
         for raw in walk.blocks[element.start : element.end]:
             if raw.family is None:
                 raw.family = element.family
+
+
+def _is_prose(raw: _Raw) -> bool:
+    """A block of running text: long enough, punctuated, not mostly links."""
+    return (
+        raw.kind in ("paragraph", "list_item", "quote")
+        and raw.units >= rules.PROSE_BLOCK_UNITS
+        and raw.punct > 0
+        and raw.link_units <= rules.MAX_LINK_DENSITY * raw.units
+    )
+
+
+def _is_link_list(raw: _Raw) -> bool:
+    return bool(raw.units) and raw.link_units > rules.MAX_LINK_DENSITY * raw.units
 
 
 def _prefix(values: list[float]) -> list[float]:
