@@ -10,11 +10,12 @@ from conftest import SEED_PAGE, fixture_text
 
 import cleanpipe
 from cleanpipe import CleanError, Config, ConfigError, Document, Pipeline
+from cleanpipe.document import Block, Inline
 
 
 def test_default_pipeline_runs_every_stage_in_order() -> None:
     assert Pipeline().names() == [
-        "decode", "escapes", "markup", "repeats", "structure", "boilerplate", "dedup", "classifier", "render"
+        "decode", "escapes", "html", "markup", "repeats", "structure", "boilerplate", "dedup", "classifier", "render"
     ]
     timings = cleanpipe.clean(SEED_PAGE.read_bytes()).timings
     assert list(timings) == Pipeline().names()
@@ -113,3 +114,45 @@ def test_the_readme_configuration_example_loads(tmp_path: Path) -> None:
     assert config.for_url("https://news.example.com/a").dedup_threshold == 95
     assert config.for_url("https://elsewhere.org/a").dedup_threshold == 90
     assert config.for_url("http://[news.example.com/a").dedup_threshold == 90  # malformed: no site, no crash
+
+
+HTML_PAGE = (
+    "<html><head><title>延续部分到期税收优惠政策</title></head><body>"
+    '<ul class="main-nav"><li><a href="/">首页</a></li><li><a href="/news">要闻动态</a></li></ul>'
+    "<article><p>为进一步减轻企业负担，自治区延续实施部分到期的税收优惠政策，执行期限延长至2027年底。</p>"
+    "<p>2019年至2021年，相关税收优惠政策累计减免税金约135亿元。政策的实施，既增强了企业发展后劲。</p></article>"
+    "</body></html>"
+)
+
+
+def test_html_is_a_stage_that_can_be_dropped_or_replaced() -> None:
+    result = Pipeline().clean(HTML_PAGE, source="p.html")
+    assert "html" in result.timings and "要闻动态" not in result.markdown
+    assert any(removal.stage == "html" and removal.rule == "html-navigation" for removal in result.removals)
+    # Without the html stage the markup stage reads the page as text: no main content is picked.
+    plain = Pipeline().without("html").clean(HTML_PAGE, source="p.html")
+    assert "要闻动态" in plain.markdown and "延长至2027年底" in plain.markdown
+    assert not any(removal.stage == "html" for removal in plain.removals)
+
+    # Another reader in its place: what it reads is kept, and markup leaves it alone.
+    def first_paragraph_only(doc: Document, config: Config) -> Document:
+        doc.blocks = [Block(kind="paragraph", inlines=(Inline("只有这一段。"),), line=1)]
+        doc.reader = "mine"
+        return doc
+
+    mine = Pipeline().replace("html", first_paragraph_only).clean(HTML_PAGE, source="p.html")
+    assert "只有这一段。" in mine.markdown and "延长至2027年底" not in mine.markdown
+
+
+def test_escapes_markup_and_html_import_no_other_stage() -> None:
+    # Helpers they share live below them (cleanpipe.reading, cleanpipe.repairs): stages import downward.
+    import ast
+
+    for name in ("escapes", "markup", "html"):
+        path = Path(cleanpipe.__file__).parent / "stages" / f"{name}.py"
+        imported = {
+            node.module
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom) and node.module
+        }
+        assert not {module for module in imported if module.startswith("cleanpipe.stages")}, name

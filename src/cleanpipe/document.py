@@ -99,6 +99,8 @@ class Document:
     warnings: list[str] = field(default_factory=list)
     markdown: str = ""
     is_html: bool = False
+    # The stage that read the page into blocks ('html' or 'markup'); a later reader leaves them alone.
+    reader: str | None = None
 
     def kept_indices(self) -> list[int]:
         return [index for index, block in enumerate(self.blocks) if block.kept]

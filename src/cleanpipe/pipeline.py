@@ -14,6 +14,7 @@ from cleanpipe.stages.classify import classify_lines
 from cleanpipe.stages.decode import decode
 from cleanpipe.stages.dedup import collapse_duplicates
 from cleanpipe.stages.escapes import repair_escapes
+from cleanpipe.stages.html import read_html
 from cleanpipe.stages.markup import repair_markup
 from cleanpipe.stages.render import render_markdown
 from cleanpipe.stages.repeats import cut_repeated_lines
@@ -37,6 +38,7 @@ class Stage:
 DEFAULT_STAGES: tuple[Stage, ...] = (
     Stage("decode", decode),
     Stage("escapes", repair_escapes),
+    Stage("html", read_html),
     Stage("markup", repair_markup),
     Stage("repeats", cut_repeated_lines),
     Stage("structure", detect_structure),
@@ -70,7 +72,7 @@ class Pipeline:
     """An ordered list of stages. Users can drop, reorder, replace or add stages:
 
     >>> Pipeline().without("dedup").names()
-    ['decode', 'escapes', 'markup', 'structure', 'boilerplate', 'render']
+    ['decode', 'escapes', 'html', 'markup', 'repeats', 'structure', 'boilerplate', 'classifier', 'render']
     """
 
     def __init__(self, stages: Iterable[Stage | StageFunction] | None = None) -> None:

@@ -1,5 +1,6 @@
 """markup: broken <a>/<img> fragments to Markdown links and images, orphan fragments removed (recorded)
-with their text kept, well-formed HTML parsed into blocks, and cleanpipe's own Markdown read back.
+with their text kept, well-formed HTML parsed into blocks (by the html stage, which markup then leaves
+alone), and cleanpipe's own Markdown read back.
 
 Real snippets: the seed page (000_e1ed175fcb103b38.txt, lines 16 and 24), the dirty ChineseWebText line
 quoted in the shared corpus's SOURCES.md, and ChineseWebText clean record 3 (must come through as is).
@@ -11,6 +12,7 @@ import pytest
 
 from cleanpipe import Config, Document, clean
 from cleanpipe.document import Block, Inline
+from cleanpipe.stages.html import read_html
 from cleanpipe.stages.markup import repair_markup
 
 # Seed page, line 16 (hash shortened) and line 24, verbatim otherwise.
@@ -28,8 +30,9 @@ CLEAN_RECORD = (
 
 
 def blocks(text: str, source: str | None = None) -> tuple[list[Block], Document]:
+    """The blocks the readers make, as in the pipeline: the html stage for an HTML page, then markup."""
     doc = Document(original=text, source=source, text=text)
-    doc = repair_markup(doc, Config())
+    doc = repair_markup(read_html(doc, Config()), Config())
     return doc.blocks, doc
 
 

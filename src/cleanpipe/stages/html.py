@@ -1,7 +1,9 @@
-"""HTML pages to blocks: find the page's main content and keep only it, with its structure.
+"""html: an HTML page to blocks: find the page's main content and keep only it, with its structure.
 
-This is the markup stage's reader for HTML pages (stages/markup.py calls `html_to_blocks`); the text
-stages after it treat the blocks like any others, so boilerplate rules and in-page dedup apply too.
+The stage reads a page that is HTML (`doc.is_html`, or its name or start says so) into blocks, which the
+markup stage then leaves alone; the text stages after it treat the blocks like any others, so
+boilerplate rules and in-page dedup apply too. Drop it (`Pipeline().without("html")`) and an HTML page is
+read as text by the markup stage; replace it with any stage that sets `doc.blocks` and `doc.reader`.
 
 How the main content is found (the hint words and thresholds are data, in rules/html.py):
 
@@ -31,10 +33,12 @@ import regex
 from lxml import etree
 from lxml import html as lxml_html
 
+from cleanpipe.config import Config
 from cleanpipe.document import Block, Document, Inline
+from cleanpipe.reading import best_image_url, bullet_item, fix_scheme, looks_like_html
+from cleanpipe.repairs import Tally, decode_entities, drop_invisible, plain_spaces, repair_breaks
 from cleanpipe.rules import html as rules
 from cleanpipe.rules.structure import DATE
-from cleanpipe.stages.escapes import Tally, decode_entities, drop_invisible, plain_spaces, repair_breaks
 from cleanpipe.text import match_key, text_weight
 
 NAME = "html"
@@ -116,6 +120,15 @@ class _Walk:
     escapes: Tally = field(default_factory=Tally)  # escaped breaks and invisible characters, for the escapes stage
 
 
+def read_html(doc: Document, config: Config) -> Document:
+    """The stage: an HTML page no earlier stage has read, to blocks of its main content."""
+    if doc.reader is None and (doc.is_html or looks_like_html(doc.text, doc.source)):
+        doc.is_html = True
+        doc.blocks = html_to_blocks(doc.text, doc)
+        doc.reader = NAME
+    return doc
+
+
 def html_to_blocks(text: str, doc: Document) -> list[Block]:
     root = parse(text)
     if root is None:
@@ -163,8 +176,6 @@ def html_to_blocks(text: str, doc: Document) -> list[Block]:
 def _bulleted(block: Block) -> Block:
     """A paragraph that opens with a bullet mark ('•', '·', '※') as a list item without the mark, as the
     same line in a text page is read."""
-    from cleanpipe.stages.markup import bullet_item
-
     inlines = bullet_item(block.inlines) if block.kind == "paragraph" else None
     if inlines is None:
         return block
@@ -492,8 +503,6 @@ def _absolute(runs: tuple[Inline, ...], base: str | None, count: Callable[..., N
     """The runs with their URLs made absolute: the lost 'https:' restored, relative ones resolved against
     the page's own URL when it is known, references escaped twice decoded. Done for kept blocks only
     (urljoin is not cheap)."""
-    from cleanpipe.stages.markup import fix_scheme
-
     if not any(run.url for run in runs):
         return runs
     fixed = []
@@ -520,8 +529,6 @@ def _useful_alts(runs: tuple[Inline, ...], title_key: str) -> tuple[Inline, ...]
 
 
 def _image(walk: _Walk, element: etree._Element) -> None:
-    from cleanpipe.stages.markup import best_image_url
-
     url = best_image_url({str(k): str(v) for k, v in element.attrib.items()})
     if url:
         alt = drop_invisible(element.get("alt") or "", walk.escapes.count)

@@ -1,28 +1,28 @@
-"""markup: text to blocks. Repairs broken <a>/<img> fragments into links and images, reads Markdown
-syntax (so cleaning cleanpipe's own output is a no-op), and parses well-formed HTML pages with
-BeautifulSoup into the same blocks.
+"""markup: a text page to blocks. Repairs broken <a>/<img> fragments into links and images and reads
+Markdown syntax (so cleaning cleanpipe's own output is a no-op). HTML pages are the html stage's.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import regex
 
 from cleanpipe.config import Config
 from cleanpipe.document import Block, Document, Inline
-from cleanpipe.rules.markup import (
-    IMAGE_PROCESSING_PARAMS,
-    IMAGE_URL_ATTRIBUTES,
-    INLINE_TAGS,
+from cleanpipe.reading import (
+    FRONT_MATTER_LINE,
+    HOST,
+    best_image_url,
+    bullet_item,
+    fix_scheme,
+    front_matter_end,
 )
-from cleanpipe.rules.structure import BULLETS
+from cleanpipe.rules.markup import IMAGE_URL_ATTRIBUTES, INLINE_TAGS
 
 NAME = "markup"
 
-_HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
 # Linear time (a page is a few hundred KB of one line at worst): every pattern below either starts only
 # where a match can begin (lookbehinds: not inside a URL, a run of tag-like characters, or an attribute
 # list) or scans no further than its next delimiter, and nothing backtracks into a scan (possessive
@@ -31,8 +31,8 @@ _HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
 _PATH = r"(?:[/?#][^\s\"<>]{0,2048}+)?"
 # A URL whose "<a href=\"https:" or "<img src=\"https:" prefix was lost: "/host.tld/path" or "//host/…".
 _URLISH = (
-    rf"(?<![A-Za-z0-9._~%/-])(?:(?:https?:)?/{{1,2}}{_HOST}(?::\d{{1,5}})?{_PATH}"
-    rf"|https?://{_HOST}(?::\d{{1,5}})?{_PATH})"
+    rf"(?<![A-Za-z0-9._~%/-])(?:(?:https?:)?/{{1,2}}{HOST}(?::\d{{1,5}})?{_PATH}"
+    rf"|https?://{HOST}(?::\d{{1,5}})?{_PATH})"
 )
 _ATTR_ITEM = r"\s*[A-Za-z][\w:-]*+\s*=\s*\"[^\"<>\n]*+\""
 _ATTRS = rf"(?:{_ATTR_ITEM})*+"
@@ -73,55 +73,16 @@ _MD_QUOTE = regex.compile(r"^>\s+(.+)$")
 _MD_TABLE_ROW = regex.compile(r"^\|.*[^\\]\|\s*$")
 _MD_TABLE_DELIMITER = regex.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
 _CELL_SEPARATOR = regex.compile(r"(?<!\\)\|")
-_BULLET_START = regex.compile(rf"^[{BULLETS}]\s*")
-_FRONT_MATTER_LINE = regex.compile(r"^([A-Za-z_][\w-]*):\s*(.*)$")
-# A front matter block is looked for in a page's first this many lines.
-_FRONT_MATTER_LINES = 60
-_HTML_DOCUMENT = regex.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", regex.I | regex.S)
-# An escaped '\</p>' is text (cleanpipe writes the tags a page shows as text so), not a sign of HTML.
-_HTML_BLOCK_CLOSE = regex.compile(r"(?<!\\)</(?:p|div|li|h[1-6]|td|article|section)\s*>", regex.IGNORECASE)
 
 
 def repair_markup(doc: Document, config: Config) -> Document:
-    if doc.is_html or looks_like_html(doc.text, doc.source):
-        from cleanpipe.stages.html import html_to_blocks
-
-        doc.is_html = True
-        doc.blocks = html_to_blocks(doc.text, doc)
-    else:
+    """A text page's lines to blocks. A page an earlier stage has read (the html stage, `doc.reader`)
+    keeps its blocks; without an html stage in the pipeline an HTML page is read here as text, its tags
+    repaired like any broken markup."""
+    if doc.reader is None:
         doc.blocks = text_to_blocks(doc.text, doc)
+        doc.reader = NAME
     return doc
-
-
-def looks_like_html(text: str, source: str | None) -> bool:
-    """An HTML document, or a fragment with several closed block elements, rather than text. cleanpipe's
-    own front matter is not looked at: a title may quote markup."""
-    if source and source.lower().endswith((".html", ".htm", ".xhtml")):
-        return True
-    head = text[front_matter_length(text) :][:4000]
-    return bool(_HTML_DOCUMENT.match(head)) or len(_HTML_BLOCK_CLOSE.findall(head)) >= 3
-
-
-def front_matter_length(text: str) -> int:
-    """The length of a leading front matter block ('---', 'key: value' lines, '---'), as the markup stage
-    reads it; 0 when the text has none."""
-    if not text.startswith("---\n"):
-        return 0
-    lines = text.split("\n", _FRONT_MATTER_LINES + 1)
-    end = _front_matter_end(lines)
-    return sum(len(line) + 1 for line in lines[: end + 1]) if end else 0
-
-
-def _front_matter_end(lines: list[str]) -> int:
-    """The index of the '---' line closing a leading front matter block of 'key: value' lines; 0 if none."""
-    if not lines or lines[0] != "---":
-        return 0
-    for end in range(1, min(len(lines), _FRONT_MATTER_LINES)):
-        if lines[end] == "---":
-            break
-    else:
-        return 0
-    return end if all(_FRONT_MATTER_LINE.match(line) for line in lines[1:end]) else 0
 
 
 def text_to_blocks(text: str, doc: Document) -> list[Block]:
@@ -164,19 +125,6 @@ def text_to_blocks(text: str, doc: Document) -> list[Block]:
             reason=f"{sum(tags.values())} leftover HTML tag(s) removed; the text between them kept",
         )
     return blocks
-
-
-def bullet_item(inlines: tuple[Inline, ...]) -> tuple[Inline, ...] | None:
-    """The runs of a paragraph that opens with a bullet mark ('•', '·', '※', '■') without the mark, as a
-    list item's, when something follows it; else None."""
-    if not inlines or inlines[0].url:
-        return None
-    first = inlines[0]
-    marked = _BULLET_START.match(first.text)
-    if marked is None or not (first.text[marked.end() :].strip() or len(inlines) > 1):
-        return None
-    rest = first.text[marked.end() :]
-    return ((Inline(rest),) if rest else ()) + inlines[1:]
 
 
 def _closed_fences(lines: list[str], first: int) -> set[int]:
@@ -339,46 +287,6 @@ def _image_from(attributes: dict[str, str], alt: str | None) -> Inline | None:
     return Inline(alt if alt is not None else attributes.get("alt", "").strip(), url, image=True)
 
 
-def best_image_url(attributes: dict[str, str]) -> str | None:
-    """The original image: trusted attributes first, and an unprocessed URL over a resized variant."""
-    candidates = [attributes[name] for name in IMAGE_URL_ATTRIBUTES if attributes.get(name, "").strip()]
-    candidates = [url for url in candidates if not url.startswith("data:")]
-    if not candidates:
-        return None
-    unprocessed = [url for url in candidates if not _is_processed(url)]
-    return fix_scheme(strip_processing(unprocessed[0] if unprocessed else candidates[0]))
-
-
-def _is_processed(url: str) -> bool:
-    try:
-        query = urlsplit(url).query
-    except ValueError:  # not a URL urllib can split ('//]', a broken IPv6 host): nothing to strip
-        return False
-    return any(param in query for param in IMAGE_PROCESSING_PARAMS)
-
-
-def strip_processing(url: str) -> str:
-    """Drop the query parameters that ask a CDN for a resized or re-encoded variant."""
-    if not _is_processed(url):
-        return url
-    parts = urlsplit(url)
-    if not parts.query:
-        return url
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in IMAGE_PROCESSING_PARAMS]
-    kept = [(k, v) for k, v in kept if not any(k.startswith(p) for p in IMAGE_PROCESSING_PARAMS)]
-    return urlunsplit(parts._replace(query=urlencode(kept)))
-
-
-def fix_scheme(url: str) -> str:
-    """Restore the 'https:' a scraper cut off: '//host/x' and '/host.tld/x' become 'https://host…'."""
-    url = url.strip()
-    if url.startswith("//"):
-        return "https:" + url
-    if url.startswith("/") and regex.match(rf"/{_HOST}(?:[:/?#]|$)", url):
-        return "https:/" + url
-    return url
-
-
 def _attributes(raw: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for match in _ATTR.finditer(raw):
@@ -403,13 +311,13 @@ def _merge_text(runs: list[Inline]) -> tuple[Inline, ...]:
 
 def _read_front_matter(lines: list[str], doc: Document) -> int:
     """Read a leading '---' block of 'key: value' lines into metadata; returns the first body line."""
-    end = _front_matter_end(lines)
+    end = front_matter_end(lines)
     if not end:
         return 0
     fields: dict[str, object] = {}
     for line in lines[1:end]:
-        match = _FRONT_MATTER_LINE.match(line)
-        assert match is not None  # _front_matter_end checked every line
+        match = FRONT_MATTER_LINE.match(line)
+        assert match is not None  # front_matter_end checked every line
         fields[match.group(1)] = _front_matter_value(match.group(2))
     for key, value in fields.items():
         doc.metadata.setdefault(key, value)
