@@ -21,7 +21,8 @@ from typer.testing import CliRunner
 from cleanpipe import clean
 from cleanpipe.cli import app
 from cleanpipe.document import Block, Document
-from cleanpipe.stages.html import choose_title, format_date, html_to_blocks, strip_site_name
+from cleanpipe.metadata import choose_title, format_date, strip_site_name
+from cleanpipe.stages.html import html_to_blocks
 
 BENCH = Path(__file__).resolve().parents[3] / "shared" / "html_bench"
 # What README.md claims (section "HTML pages"), and how far below it the regression test lets F1 go.
@@ -167,7 +168,7 @@ def test_metadata_title_date_and_author_come_from_the_page() -> None:
     body = f"<h1>Impeachment sham completely debunked: White House</h1><p>{ARTICLE}</p>"
     result = clean(page(body, head), source="p.html")
     assert result.metadata["title"] == "Impeachment sham completely debunked: White House"
-    assert result.metadata["date"] == "2019-11-20 10:18"
+    assert result.metadata["date"] == "2019-11-20 10:18 +05:30"
     assert result.metadata["author"] == "PTI"
     assert result.markdown.count("Impeachment sham") == 2  # front matter and the one heading
 
@@ -191,10 +192,47 @@ def test_h1_named_by_the_title_wins() -> None:
     )
 
 
-def test_dates_are_normalised() -> None:
-    assert format_date("2019-11-20T10:18:01+05:30") == "2019-11-20 10:18"
-    assert format_date("2005-5-7") == "2005-05-07"
-    assert format_date("not a date") is None
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        # meta values in the spellings the dev pages use, timezone kept
+        ("2019-11-20T10:18:01+05:30", "2019-11-20 10:18 +05:30"),
+        ("2020-09-25T08:30:00.000Z", "2020-09-25 08:30 +00:00"),
+        ("2021-03-04T17:05:12-0500", "2021-03-04 17:05 -05:00"),
+        ("2021-03-04T17:05:12", "2021-03-04 17:05"),
+        ("2005-5-7", "2005-05-07"),
+        ("2023年3月8日 10:30", "2023-03-08 10:30"),
+        ("Wed, 08 Mar 2023 10:00:00 +0100", "2023-03-08 10:00 +01:00"),
+        ("Fri Sep 25 2020 10:00:00 GMT+0200 (Mitteleuropäische Sommerzeit)", "2020-09-25 10:00 +02:00"),
+        # bylines in English, German and French
+        ("Posted on March 8, 2023 at 4:05 pm", "2023-03-08 16:05"),
+        ("By Jane Doe | Nov. 18, 2019", "2019-11-18"),
+        ("Veröffentlicht am 8. März 2023, 14:30 Uhr", "2023-03-08 14:30"),
+        ("Mi., 4. Jänner 2023", "2023-01-04"),
+        ("Publié le 1er mars 2023 à 10h30", "2023-03-01 10:30"),
+        ("mis à jour le 12 févr. 2021", "2021-02-12"),
+        ("not a date", None),
+        ("Chapter 12 May 1999x", None),
+    ],
+)
+def test_dates_are_read_in_their_spellings_with_the_timezone_kept(value: str, expected: str | None) -> None:
+    assert format_date(value) == expected
+
+
+def test_date_comes_from_json_ld_or_the_byline_when_the_meta_has_none() -> None:
+    ld = (
+        '{"@context": "https://schema.org", "@graph": [{"@type": "WebSite", "name": "Site"}, {"@type": '
+        '"NewsArticle", "datePublished": "2020-09-25T08:30:00+02:00", "author": [{"@type": "Person", '
+        '"name": "Anna Muster"}]}]}'
+    )
+    head = f'<script type="application/ld+json">{ld}</script>'
+    result = clean(page(f"<p>{ARTICLE}</p>", head), source="p.html")
+    assert result.metadata["date"] == "2020-09-25 08:30 +02:00"
+    assert result.metadata["author"] == "Anna Muster"
+    byline = f'<div class="byline">By Jane Doe | Nov. 18, 2019</div><p>{ENGLISH}</p><p>{ENGLISH_2}</p>'
+    result = clean(page(byline), source="p.html")
+    assert result.metadata["date"] == "2019-11-18"
+    assert "Jane Doe" not in result.markdown.split("---")[-1]
 
 
 # -- encodings ----------------------------------------------------------------------------------------

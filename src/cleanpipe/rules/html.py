@@ -393,6 +393,31 @@ AUTHOR_META: tuple[str, ...] = (
     "parsely-author",
     "byl",
 )
+# Month names and their usual abbreviations in English, German and French dates ('March 8, 2023',
+# '8. März 2023', '1er mars 2023'), lower-cased; Chinese dates are numeric (rules/structure.py DATE).
+MONTH_NAMES: dict[str, int] = {
+    name: number
+    for number, names in enumerate(
+        (
+            "january jan januar jänner janvier janv",
+            "february feb februar feb février févr fevrier",
+            "march mar märz mär maerz mars",
+            "april apr avril avr",
+            "may mai",
+            "june jun juni juin",
+            "july jul juli juillet juil",
+            "august aug août aout",
+            "september sep sept septembre",
+            "october oct oktober okt octobre",
+            "november nov novembre",
+            "december dec dezember dez décembre déc decembre",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+# JSON-LD types whose datePublished and author are the page's own (not a breadcrumb's or a site's).
+ARTICLE_TYPES = ("Article", "Posting", "Report", "BlogPosting", "WebPage", "CreativeWork")
 TITLE_META: tuple[str, ...] = ("og:title", "twitter:title", "headline", "sailthru.title", "parsely-title")
 # Separators between an article's title and the site's name in <title>: 'Title - Site', '标题_新浪网'.
 TITLE_SEPARATORS = r"\s+[-|–—·:]\s+|\s*[|｜_]\s*|\s+::\s+|\s*——\s*|\s*--\s*"

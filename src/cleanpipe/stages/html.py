@@ -35,11 +35,11 @@ from lxml import html as lxml_html
 
 from cleanpipe.config import Config
 from cleanpipe.document import Block, Document, Inline
+from cleanpipe.metadata import find_date, read_metadata
 from cleanpipe.reading import best_image_url, bullet_item, fix_scheme, looks_like_html
 from cleanpipe.repairs import Tally, decode_entities, drop_invisible, plain_spaces, repair_breaks
 from cleanpipe.rules import html as rules
-from cleanpipe.rules.structure import DATE
-from cleanpipe.text import match_key, text_weight
+from cleanpipe.text import match_key
 
 NAME = "html"
 
@@ -53,10 +53,6 @@ _CAMEL = regex.compile(r"(?<=[a-z])(?=[A-Z])")
 _NOT_TOKEN = regex.compile(r"[^a-z]+")
 _HIDDEN_STYLE = regex.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", regex.IGNORECASE)
 _SCHEME = regex.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-_DATE = regex.compile(DATE)
-_TITLE_SEPARATORS = regex.compile(rules.TITLE_SEPARATORS)
-_JSON_LD_DATE = regex.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
-_JSON_LD_AUTHOR = regex.compile(r'"author"\s*:\s*[\[{][^\]}]{0,300}?"name"\s*:\s*"([^"]{1,80})"')
 _LABEL_PUNCT = regex.compile(r"[\p{P}\p{S}\s]+")
 _FILE_NAME_ALT = regex.compile(rules.FILE_NAME_ALT, regex.IGNORECASE)
 
@@ -150,6 +146,8 @@ def html_to_blocks(text: str, doc: Document) -> list[Block]:
     if not walk.blocks:
         return []
     _apply_hints(walk)
+    if "date" not in doc.metadata:  # no date in the page's meta: its byline's ('Posted on March 8, 2023')
+        _date_from_byline(walk, doc)
     start, end = _main_range(walk)
     _drop_outside(walk, start, end)
     _drop_labelled_sections(walk, start, end)
@@ -171,6 +169,15 @@ def html_to_blocks(text: str, doc: Document) -> list[Block]:
     ]
     walk.escapes.record(doc)
     return blocks
+
+
+def _date_from_byline(walk: _Walk, doc: Document) -> None:
+    for raw in walk.blocks:
+        if raw.family == "byline":
+            date = find_date("".join(run.text for run in raw.inlines if not run.image))
+            if date:
+                doc.metadata["date"] = date
+                return
 
 
 def _bulleted(block: Block) -> Block:
@@ -197,102 +204,6 @@ def parse(text: str) -> etree._Element | None:
 # html_to_blocks says so.
 _PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True)
 MAX_DEPTH = 2048
-
-
-# -- metadata -----------------------------------------------------------------------------------------
-
-
-def read_metadata(root: etree._Element, doc: Document) -> None:
-    """Title (without the site's name), date, author and canonical URL, from the page's own markup."""
-    metas: dict[str, str] = {}
-    for meta in root.iter("meta"):
-        key = meta.get("property") or meta.get("name") or meta.get("itemprop")
-        content = meta.get("content")
-        if key and content and content.strip():
-            metas.setdefault(key.strip().lower(), content.strip())
-    url = _page_url(root, metas)
-    if url:
-        doc.metadata.setdefault("url", url)
-    title_tag = root.find(".//title")
-    html_title = _clean(title_tag.text_content()) if title_tag is not None else ""
-    if html_title:
-        doc.metadata.setdefault("html_title", html_title)
-    title = choose_title(html_title, _first_meta(metas, rules.TITLE_META), _first_h1(root))
-    if title:
-        doc.metadata.setdefault("title", title)
-    scripts = " ".join(
-        script.text or "" for script in root.iter("script") if script.get("type") == "application/ld+json"
-    )
-    date = _first_meta(metas, rules.DATE_META)
-    if not date:
-        found = _JSON_LD_DATE.search(scripts)
-        time_element = root.find(".//time[@datetime]")
-        date = found.group(1) if found else time_element.get("datetime", "") if time_element is not None else ""
-    formatted = format_date(date) if date else None
-    if formatted:
-        doc.metadata.setdefault("date", formatted)
-    author = _first_meta(metas, rules.AUTHOR_META)
-    if not author or author.startswith(("http://", "https://")):
-        found = _JSON_LD_AUTHOR.search(scripts)
-        author = found.group(1) if found else ""
-    if author and len(author) <= 80:
-        doc.metadata.setdefault("author", _clean(author))
-
-
-def _first_meta(metas: dict[str, str], keys: tuple[str, ...]) -> str:
-    return next((metas[key.lower()] for key in keys if key.lower() in metas), "")
-
-
-def _first_h1(root: etree._Element) -> str:
-    for heading in root.iter("h1"):
-        text = _clean(heading.text_content())
-        if text:
-            return text
-    return ""
-
-
-def _page_url(root: etree._Element, metas: dict[str, str]) -> str | None:
-    """The page's own address as it declares it: <link rel="canonical"> or <meta property="og:url">."""
-    for link in root.iter("link"):
-        if (link.get("rel") or "").lower() == "canonical":
-            value = (link.get("href") or "").strip()
-            if value.startswith(("http://", "https://")):
-                return value
-    value = metas.get("og:url", "")
-    return value if value.startswith(("http://", "https://")) else None
-
-
-def choose_title(html_title: str, meta_title: str, h1: str) -> str:
-    """The article's title: the page's <h1> when the <title> or og:title names it, else og:title or the
-    <title> without the site's name ('标题_新浪新闻' -> '标题', 'Title - Site' -> 'Title')."""
-    if h1 and len(h1) <= 200:
-        key = match_key(h1)
-        if key and any(key in match_key(known) for known in (html_title, meta_title) if known):
-            return h1
-    for candidate in (meta_title, html_title):
-        if candidate:
-            return strip_site_name(candidate)
-    return h1 if len(h1) <= 200 else ""
-
-
-def strip_site_name(title: str) -> str:
-    parts = [part.strip() for part in _TITLE_SEPARATORS.split(title) if part and part.strip()]
-    if len(parts) < 2:
-        return title.strip()
-    return max(parts, key=text_weight)
-
-
-def format_date(value: str) -> str | None:
-    match = _DATE.search(value.replace("T", " "))
-    if match is None:
-        return None
-    year, month, day = int(match.group("year")), int(match.group("month")), int(match.group("day"))
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    date = f"{year:04d}-{month:02d}-{day:02d}"
-    if match.group("hour") is not None:
-        date += f" {int(match.group('hour')):02d}:{match.group('minute')}"
-    return date
 
 
 def _base_url(doc: Document) -> str | None:
