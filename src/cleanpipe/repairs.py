@@ -25,8 +25,8 @@ _BARE = regex.compile(BARE_BREAK)
 # Plain character classes: the standard library's engine scans long pages for them about twice as fast.
 _ZERO_WIDTH = re.compile(f"[{ZERO_WIDTH}]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]")
-_ZERO_WIDTH_CHARS = ZERO_WIDTH
-_CONTROL_CHARS = "".join(chr(code) for code in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)))
+_ZERO_WIDTH_CHARS = frozenset(ZERO_WIDTH)
+_CONTROL_CHARS = frozenset(chr(code) for code in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)))
 _ODD_SPACE = regex.compile(f"[{ODD_SPACES}\t]")
 _URL_START = regex.compile(r"(?:https?:)?//|www\.|[\w-]+\.[a-z]{2,6}/", regex.IGNORECASE)
 _TOKEN_EDGE = regex.compile(r"[\s\"'()<>\p{Han}，。、：；]")
@@ -151,6 +151,8 @@ def _drop(text: str, pattern: re.Pattern[str], name: str, count: Callable[..., N
         count(name, repr(match.group()))
         return ""
 
-    if not any(character in text for character in characters):  # a plain substring test is far faster
+    # Far faster than the pattern's search: a set test for a short text (an HTML text node), a substring
+    # search per character for a long one (a whole page).
+    if characters.isdisjoint(text) if len(text) <= 512 else not any(char in text for char in characters):
         return text
     return pattern.sub(replace, text)

@@ -354,15 +354,26 @@ def _classify(names: str) -> tuple[str | None, bool]:
     """The negative family and positive hint of a class/id string (cached: pages repeat them a lot)."""
     whole = set(names.lower().split())
     tokens = {token for token in _NOT_TOKEN.split(_CAMEL.sub(" ", names).lower()) if token} | whole
+    joined = " ".join(tokens)  # one search per family for its prefixes, not one test per token
     for family in rules.NEGATIVE_HINTS:
         if family.whole_names:
             if whole & family.tokens:
                 return family.name, False
             continue
-        if tokens & family.tokens or (family.prefixes and any(t.startswith(family.prefixes) for t in tokens)):
+        prefixes = _FAMILY_PREFIXES.get(family.name)
+        if tokens & family.tokens or (prefixes is not None and prefixes.search(joined)):
             return family.name, False
-    positive = bool(tokens & rules.POSITIVE_TOKENS) or any(t.startswith(rules.POSITIVE_PREFIXES) for t in tokens)
+    positive = bool(tokens & rules.POSITIVE_TOKENS) or _POSITIVE_PREFIXES.search(joined) is not None
     return None, positive
+
+
+def _prefix_pattern(prefixes: tuple[str, ...]) -> regex.Pattern[str]:
+    """Matches a token (of a space-joined set) that starts with one of `prefixes`."""
+    return regex.compile(r"(?<![^ ])(?:" + "|".join(regex.escape(prefix) for prefix in prefixes) + ")")
+
+
+_FAMILY_PREFIXES = {family.name: _prefix_pattern(family.prefixes) for family in rules.NEGATIVE_HINTS if family.prefixes}
+_POSITIVE_PREFIXES = _prefix_pattern(rules.POSITIVE_PREFIXES)
 
 
 def _text(walk: _Walk, text: str) -> None:
