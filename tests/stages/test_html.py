@@ -159,6 +159,18 @@ def test_a_sidebar_of_teasers_and_a_short_notes_box_stay_chrome_though_they_hold
     assert {"html-sidebar", "html-tools"} <= rules_of(result)
 
 
+def test_spaces_inside_a_link_part_it_from_the_words_around_it() -> None:
+    # trafilatura_eval page 736a5364… (verbatim): the spaces are inside the <a>, none outside.
+    body = (
+        "<article><p>Mekhi’s older brother Khaleel, 22, started the<a href=\"https://www.gofundme.com/f/"
+        'mekhis-chiari-decompression-surgery"> Go Fund Me </a>page earlier this month to raise money for his '
+        "sibling’s medical care.</p></article>"
+    )
+    markdown = clean(page(body), source="p.html").markdown
+    assert "started the [Go Fund Me](https://www.gofundme.com/f/mekhis-chiari-decompression-surgery) page" in markdown
+    assert clean(markdown, source="p.md").markdown == markdown
+
+
 def test_metadata_title_date_and_author_come_from_the_page() -> None:
     head = (
         "<title>Impeachment sham completely debunked: White House - Deccan Herald</title>"

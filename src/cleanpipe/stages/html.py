@@ -410,15 +410,24 @@ def _close_link(walk: _Walk) -> None:
 
 
 def _emit_link(walk: _Walk) -> None:
-    label = _clean("".join(walk.link_text))
+    text = "".join(walk.link_text)
+    label = _clean(text)
     walk.link_text = []
     if not label:
+        if text:  # a link of spaces ('the<a> </a>page') still parts the words around it
+            walk.parts.append(Inline(" "))
         return
     href = (walk.link_href or "").strip()
     if not href or href.startswith(("javascript:", "#")):
-        walk.parts.append(Inline(label))
+        walk.parts.append(Inline(text))
         return
+    # Spaces at a label's ends ('started the<a> Go Fund Me </a>page') part it from the words around it:
+    # they go outside the link, as the page shows them.
+    if text[:1].isspace():
+        walk.parts.append(Inline(" "))
     walk.parts.append(Inline(label, href))
+    if text[-1:].isspace():
+        walk.parts.append(Inline(" "))
 
 
 def _absolute(runs: tuple[Inline, ...], base: str | None, count: Callable[..., None]) -> tuple[Inline, ...]:
