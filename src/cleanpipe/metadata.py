@@ -178,8 +178,7 @@ def strip_site_name(title: str) -> str:
 
 def find_date(text: str) -> str | None:
     """The first date in `text` (a meta value, a byline), formatted; None when there is none."""
-    if not text or len(text) > 2000:
-        text = text[:2000]
+    text = text[:2000]  # a byline or a meta value; a longer text is not searched through
     if not text:
         return None
     found = _ISO.search(text)

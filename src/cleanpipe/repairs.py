@@ -1,7 +1,7 @@
-"""Character repairs shared by the escapes stage and the HTML reader: escaped line breaks, character
-references, odd spaces and invisible characters, each counted per rule with its first example and
-recorded once per page under the escapes stage's name (the HTML reader repairs its text nodes on that
-stage's behalf: the escapes stage leaves an HTML page's text to the parser).
+"""Character repairs shared by the escapes and html stages: escaped line breaks, character references,
+odd spaces and invisible characters, each counted per rule with its first example and recorded once per
+page under the escapes stage's name (the html stage repairs an HTML page's text nodes on that stage's
+behalf: the escapes stage leaves an HTML page's text to the parser).
 """
 
 from __future__ import annotations
