@@ -68,13 +68,20 @@ def test_evaluate_averages_over_pages_and_lists_missing_ones() -> None:
     assert result.pages[1].missing
 
 
-def test_eval_command_scores_a_folder(tmp_path: Path) -> None:
-    truth = {"p1": {"articleBody": "第一段正文。\n\n第二段。"}, "p2": {"articleBody": "Some text here."}}
+def write_case(tmp_path: Path, truth: dict[str, object], predictions: dict[str, str]) -> tuple[Path, Path]:
+    """A ground-truth file and a folder of predictions (file name: Markdown) for `cleanpipe eval`."""
     gold = tmp_path / "gold.json"
     gold.write_text(json.dumps(truth, ensure_ascii=False), encoding="utf-8")
     pred = tmp_path / "pred"
     pred.mkdir()
-    (pred / "p1.md").write_text('---\ntitle: "标题"\n---\n\n第一段正文。\n\n第二段。\n', encoding="utf-8")
+    for name, text in predictions.items():
+        (pred / name).write_text(text, encoding="utf-8")
+    return pred, gold
+
+
+def test_eval_command_scores_a_folder(tmp_path: Path) -> None:
+    truth = {"p1": {"articleBody": "第一段正文。\n\n第二段。"}, "p2": {"articleBody": "Some text here."}}
+    pred, gold = write_case(tmp_path, truth, {"p1.md": '---\ntitle: "标题"\n---\n\n第一段正文。\n\n第二段。\n'})
     result = runner.invoke(app, ["eval", str(pred), str(gold), "--json"])
     assert result.exit_code == 0, result.output
     scores = json.loads(result.output)
@@ -129,11 +136,7 @@ def test_eval_command_scores_segment_truth(tmp_path: Path) -> None:
         "a1": {"url": "https://x.de/a", "with": ["Auf Nachfrage führte die Gemeinde"], "without": ["Artikel bewerten"]},
         "a2": {"url": "https://x.de/b", "with": ["Ein Satz"], "without": []},
     }
-    gold = tmp_path / "evaldata.json"
-    gold.write_text(json.dumps(truth, ensure_ascii=False), encoding="utf-8")
-    pred = tmp_path / "pred"
-    pred.mkdir()
-    (pred / "a1.html.md").write_text("Auf Nachfrage führte die Gemeinde weiter aus.\n", encoding="utf-8")
+    pred, gold = write_case(tmp_path, truth, {"a1.html.md": "Auf Nachfrage führte die Gemeinde weiter aus.\n"})
     result = runner.invoke(app, ["eval", str(pred), str(gold), "--json"])
     assert result.exit_code == 0, result.output
     scores = json.loads(result.output)

@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import regex
 
@@ -66,12 +67,43 @@ class PageScore:
 
 
 @dataclass(frozen=True)
-class Evaluation:
-    """Scores per page and their means; `missing` lists the pages with no prediction file."""
+class _Scores:
+    """Scores of a set of pages: `pages` per page, `missing` the pages with no prediction file, `extra`
+    the predictions of no known page; precision, recall and F1 over the set."""
 
-    pages: list[PageScore]
+    pages: list[Any]
     missing: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        raise NotImplementedError
+
+    @property
+    def recall(self) -> float:
+        raise NotImplementedError
+
+    @property
+    def f1(self) -> float:
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "pages": len(self.pages),
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+            "missing": self.missing,
+            "extra": self.extra,
+            "per_page": [asdict(page) for page in self.pages],
+        }
+
+
+@dataclass(frozen=True)
+class Evaluation(_Scores):
+    """Bigram scores per page and their means."""
+
+    pages: list[PageScore]
 
     @property
     def precision(self) -> float:
@@ -84,17 +116,6 @@ class Evaluation:
     @property
     def f1(self) -> float:
         return _mean([page.f1 for page in self.pages])
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "pages": len(self.pages),
-            "precision": self.precision,
-            "recall": self.recall,
-            "f1": self.f1,
-            "missing": self.missing,
-            "extra": self.extra,
-            "per_page": [asdict(page) for page in self.pages],
-        }
 
 
 def _mean(values: list[float]) -> float:
@@ -164,12 +185,10 @@ class SegmentScore:
 
 
 @dataclass(frozen=True)
-class SegmentEvaluation:
+class SegmentEvaluation(_Scores):
     """Segment counts per page, pooled: precision and recall over all the pages' segments."""
 
     pages: list[SegmentScore]
-    missing: list[str] = field(default_factory=list)
-    extra: list[str] = field(default_factory=list)
 
     def _total(self, name: str) -> int:
         return sum(getattr(page, name) for page in self.pages)
@@ -188,17 +207,6 @@ class SegmentEvaluation:
     def f1(self) -> float:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "pages": len(self.pages),
-            "precision": self.precision,
-            "recall": self.recall,
-            "f1": self.f1,
-            "missing": self.missing,
-            "extra": self.extra,
-            "per_page": [asdict(page) for page in self.pages],
-        }
 
 
 def _one_line(text: str) -> str:
