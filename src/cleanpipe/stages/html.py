@@ -354,26 +354,32 @@ def _classify(names: str) -> tuple[str | None, bool]:
     """The negative family and positive hint of a class/id string (cached: pages repeat them a lot)."""
     whole = set(names.lower().split())
     tokens = {token for token in _NOT_TOKEN.split(_CAMEL.sub(" ", names).lower()) if token} | whole
-    joined = " ".join(tokens)  # one search per family for its prefixes, not one test per token
+    # One scan for every family's prefixes (and the positive ones): the families whose prefix starts a token.
+    prefixed = {match.lastgroup for match in _PREFIXES.finditer(" ".join(tokens))}
     for family in rules.NEGATIVE_HINTS:
         if family.whole_names:
             if whole & family.tokens:
                 return family.name, False
             continue
-        prefixes = _FAMILY_PREFIXES.get(family.name)
-        if tokens & family.tokens or (prefixes is not None and prefixes.search(joined)):
+        if tokens & family.tokens or family.name in prefixed:
             return family.name, False
-    positive = bool(tokens & rules.POSITIVE_TOKENS) or _POSITIVE_PREFIXES.search(joined) is not None
-    return None, positive
+    return None, bool(tokens & rules.POSITIVE_TOKENS) or _POSITIVE in prefixed
 
 
-def _prefix_pattern(prefixes: tuple[str, ...]) -> regex.Pattern[str]:
-    """Matches a token (of a space-joined set) that starts with one of `prefixes`."""
-    return regex.compile(r"(?<![^ ])(?:" + "|".join(regex.escape(prefix) for prefix in prefixes) + ")")
+def _prefix_group(name: str, prefixes: tuple[str, ...]) -> str:
+    return f"(?P<{name}>" + "|".join(regex.escape(prefix) for prefix in prefixes) + ")"
 
 
-_FAMILY_PREFIXES = {family.name: _prefix_pattern(family.prefixes) for family in rules.NEGATIVE_HINTS if family.prefixes}
-_POSITIVE_PREFIXES = _prefix_pattern(rules.POSITIVE_PREFIXES)
+# A token (of a space-joined set) starting with a family's prefix, the group named after the family.
+_POSITIVE = "positive"
+_PREFIXES = regex.compile(
+    r"(?<![^ ])(?:"
+    + "|".join(
+        [_prefix_group(family.name, family.prefixes) for family in rules.NEGATIVE_HINTS if family.prefixes]
+        + [_prefix_group(_POSITIVE, rules.POSITIVE_PREFIXES)]
+    )
+    + ")"
+)
 
 
 def _text(walk: _Walk, text: str) -> None:
@@ -485,6 +491,9 @@ def _flush(walk: _Walk) -> None:
 
 def _join_runs(parts: list[Inline]) -> tuple[Inline, ...]:
     """Neighbouring text runs joined, spaces collapsed, the block's ends stripped; empty runs dropped."""
+    if all(run.url is None and not run.image for run in parts):  # most blocks: text only
+        text = _SPACES.sub(" ", "".join(run.text for run in parts)).strip()
+        return (Inline(text),) if text else ()
     runs: list[Inline] = []
     pending: list[str] = []
     for run in parts:
