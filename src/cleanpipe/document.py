@@ -20,9 +20,10 @@ class CleanError(Exception):
 class PageOvertime(BaseException):
     """Raised inside a stage when a page has used up its CPU time (Config.max_page_seconds, enforced by
     the batch workers). A BaseException, so no stage's `except Exception` can swallow it; Pipeline.run
-    turns it into a CleanError naming the stage."""
+    turns it into a CleanError naming the stage, and marks it `caught` so the timer stops raising."""
 
     def __init__(self, seconds: float) -> None:
+        self.caught = False
         super().__init__(
             f"took more than {seconds:g} s of CPU time; stopped (max_page_seconds in the config; 0: no limit)"
         )

@@ -125,6 +125,7 @@ class Pipeline:
             except CleanError:
                 raise
             except PageOvertime as error:
+                error.caught = True
                 raise CleanError(doc.source, str(error), stage.name) from None
             except Exception as error:  # a bug or a pathological page: name the page and the stage
                 if strict:

@@ -331,6 +331,9 @@ def clean_page(
     except CleanError as error:
         outcome.problem, outcome.stage = error.problem, error.stage or ""
         return outcome
+    except PageOvertime as error:  # the timer ticked again while a stage's overtime was being reported
+        outcome.problem, outcome.stage = str(error), ""
+        return outcome
     if task.format == "md":
         outcome.markdown = result.markdown
     else:
@@ -368,19 +371,26 @@ def cpu_limit(seconds: float) -> Iterator[None]:
     """Raise PageOvertime in the code run inside once this process has spent `seconds` of CPU time in
     it (a profiling timer, SIGPROF: CPU time, so a busy machine does not fail pages). The regex engine
     checks for signals as it matches, so a stuck pattern stops too; C code that does not (lxml's parser)
-    stops when it returns. Only in a process's main thread, where Python runs signal handlers, as in
-    the batch workers; elsewhere, or with 0 seconds, no limit."""
+    stops when it returns. The timer then keeps ticking (every 0.05 s of CPU at most) and raises again
+    until someone has caught the error (Pipeline.run marks it): Python ignores an exception raised while
+    a finaliser (`__del__`) runs, so a single signal landing there would let an over-long page through.
+    Only in a process's main thread, where Python runs signal handlers, as in the batch workers;
+    elsewhere, or with 0 seconds, no limit."""
     if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return
     armed = True
+    raised: list[PageOvertime] = []
 
     def overtime(signum: int, frame: object) -> None:
-        if armed:  # a signal landing after the code finished, before the timer was stopped, is ignored
-            raise PageOvertime(seconds)
+        # a signal landing after the code finished, before the timer was stopped, is ignored; so is one
+        # landing after the error was caught, while the catcher turns it into a page failure
+        if armed and not (raised and raised[-1].caught):
+            raised.append(PageOvertime(seconds))
+            raise raised[-1]
 
     previous = signal.signal(signal.SIGPROF, overtime)
-    signal.setitimer(signal.ITIMER_PROF, seconds)
+    signal.setitimer(signal.ITIMER_PROF, seconds, min(seconds, 0.05))
     try:
         yield
     finally:
