@@ -152,6 +152,48 @@ def test_distinct_lines_of_one_template_are_not_near_duplicates() -> None:
     assert all(row in result.markdown for row in rows)
 
 
+@pytest.mark.parametrize(
+    "entries",
+    [
+        # ccnet: a catalogue's entries for two sensors, alike but for the model, ranges and capacity.
+        [
+            "力传感器 HBM 的S9 力传感器 有广泛的应用: 包括材料测试,功能性元件测试和生产监控.S 型力传感器 有5个量程,"
+            "从 0…20 N 最大到 0…50 kN. 每种型号都有相同的尺寸和外型",
+            "力传感器 HBM 的S2 力传感器 有广泛的应用: 包括材料测试,功能性元件测试和生产监控.S 型力传感器 有6个量程,"
+            "从 0…20 N 最大到 0…1000 N. 每种型号都有相同的尺寸和外型",
+        ],
+        # trafilatura_eval: a game's settings, once for the user's team and once for the computer's.
+        [
+            "Increases/reduces the amount of error applied to a user team’s ground passes. "
+            "This doesn’t affect other types of passes.",
+            "Increases/reduces the amount of error applied to a CPU team’s ground passes. "
+            "This doesn’t affect other types of passes.",
+        ],
+        # trafilatura_eval: spas' prices in a listicle.
+        [
+            "Tageskarte Erwachsene: ab 35,50 € (Aufzahlung Sauna: 8,50 €) | Hier geht’s zu allen Ticketpreisen",
+            "Tageskarte Erwachsene: ab 32,90 € (Aufzahlung Sauna: 6 €) | Hier geht’s zu allen Ticketpreisen",
+        ],
+    ],
+)
+def test_entries_alike_but_for_their_numbers_or_a_word_are_not_near_duplicates(entries: list[str]) -> None:
+    result = cleanpipe.clean(page("Title of the page", *entries))
+    assert removed(result, "near-repeated-passage") == []
+    assert not dedup_stage.different_facts(entries[0], entries[0])
+
+
+def test_a_copy_with_its_own_list_number_or_an_added_word_is_still_a_near_duplicate() -> None:
+    # skywork zh_finance: a fund notice repeats a sentence as item 4 of a list, with one word changed;
+    # the English line gains a word (a copy pasted with small edits).
+    first = "投资人如有任何疑问，可致电基金管理人客户服务电话400-00-95526咨询。"
+    copy = "4、投资者如有任何疑问，可致电本基金管理人客户服务电话400-00-95526咨询。"
+    english = "Increases/reduces the amount of error applied to a user team’s ground passes in every match."
+    edited = "Increases/reduces the amount of error applied to a user team’s ground passes in every single match."
+    assert not dedup_stage.different_facts(copy, first) and not dedup_stage.different_facts(edited, english)
+    result = cleanpipe.clean(page("Title of the page", first, "中间另有一段话。", copy, english, edited))
+    assert removed(result, "near-repeated-passage") == [copy, edited]
+
+
 def test_a_run_of_short_lines_pasted_twice_is_removed() -> None:
     # skywork zh_news: a fund announcement pasted twice, all of it short lines.
     notice = ["公告送出日期：2023年7月22日", "1. 公告基本信息", "2. 离任基金经理的相关信息",

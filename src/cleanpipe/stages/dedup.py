@@ -9,6 +9,7 @@ block are compared with rapidfuzz, so the cost stays near-linear in the page's l
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from difflib import SequenceMatcher
 from itertools import chain
 
 import regex
@@ -55,6 +56,16 @@ _UNLABELLED_OFFSET = 80
 # such as '数据截止日期：2022-12-31' under two charts repeat on purpose. It goes only as part of a passage
 # pasted twice (see drop_short_lines_of_repeated_passages).
 _ALONE_MIN = 30
+# Near repeats that carry other numbers, or (short texts with spaces between words) other words, are
+# different entries, not a copy with small edits: numbers, words of _MIN_WORD letters or more, compared in
+# texts of at most _WORDS_CHECKED_MAX characters.
+_NUMBER = regex.compile(r"\d+(?:[.,:]\d+)*")
+# An entry's own number ('3. ', '4、', '(2)') says where it stands in a list, not what it says.
+_ENUMERATOR = regex.compile(r"^\s*(?:[(（]\d{1,3}[)）]|\d{1,3}\s*\\?[.、:：)）])(?!\d)")
+_WORD = regex.compile(r"[\p{L}\p{N}]+")
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+_MIN_WORD = 3
+_WORDS_CHECKED_MAX = 300
 
 
 def collapse_duplicates(doc: Document, config: Config) -> Document:
@@ -192,7 +203,8 @@ def drop_repeated_blocks(doc: Document, config: Config) -> None:
                 _remove_repeat(doc, index, earlier, 100.0)
             continue
         shingles = _shingles(key)
-        match = _fuzzy_match(doc, key, shingles, index_of_shingle, config) if len(key) <= FUZZY_MAX_CHARS else None
+        fits = len(key) <= FUZZY_MAX_CHARS
+        match = _fuzzy_match(doc, block.text, key, shingles, index_of_shingle, config) if fits else None
         if match is not None and len(key) >= _ALONE_MIN:
             _remove_repeat(doc, index, match[0], match[1])
             continue
@@ -290,7 +302,7 @@ def _shingles(key: str) -> list[str]:
 
 
 def _fuzzy_match(
-    doc: Document, key: str, shingles: list[str], index: dict[str, list[int]], config: Config
+    doc: Document, text: str, key: str, shingles: list[str], index: dict[str, list[int]], config: Config
 ) -> tuple[int, float] | None:
     hits = Counter(chain.from_iterable(index[shingle] for shingle in shingles if shingle in index))
     needed = max(1, int(len(shingles) * _MIN_SHARED))
@@ -298,9 +310,34 @@ def _fuzzy_match(
         if shared < needed:
             break
         score = fuzz.ratio(key, match_key(doc.blocks[earlier].text), score_cutoff=config.dedup_threshold)
-        if score:
+        if score and not different_facts(text, doc.blocks[earlier].text):
             return earlier, score
     return None
+
+
+def different_facts(text: str, other: str) -> bool:
+    """Whether two texts that read alike say different things: other numbers ('Tageskarte: 26 €' and
+    'Tageskarte: ab 35,50 €'), or, in short texts written with spaces between words, a word put in another
+    word's place ('… applied to a user team's ground passes' and '… a CPU team's …'). A copy pasted with
+    small edits gains or loses words ('DUBAI — ' before it, 'has' inside) and changes punctuation; a list
+    of like entries swaps its words and numbers."""
+    if _numbers(text) != _numbers(other):
+        return True
+    if max(len(text), len(other)) > _WORDS_CHECKED_MAX or _CJK.search(text) or _CJK.search(other):
+        return False
+    words, others = _WORD.findall(text.casefold()), _WORD.findall(other.casefold())
+    for tag, start, end, other_start, other_end in SequenceMatcher(None, words, others, autojunk=False).get_opcodes():
+        if tag == "replace" and _has_word(words[start:end]) and _has_word(others[other_start:other_end]):
+            return True
+    return False
+
+
+def _numbers(text: str) -> list[str]:
+    return sorted(_NUMBER.findall(_ENUMERATOR.sub("", text)))
+
+
+def _has_word(words: list[str]) -> bool:
+    return any(len(word) >= _MIN_WORD for word in words)
 
 
 def _remove_repeat(doc: Document, index: int, earlier: int, score: float) -> None:
