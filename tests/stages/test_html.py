@@ -126,6 +126,33 @@ def test_an_article_wrapper_misnamed_as_a_share_bar_is_kept() -> None:
     assert "html-navigation" in rules_of(result) and "html-share" not in rules_of(result)
 
 
+def test_the_lead_between_the_title_and_the_body_is_kept_and_the_byline_there_is_not() -> None:
+    # A real news page (netzpolitik.org, cut down): the standfirst sits in the article's header beside the
+    # <h1>; the body's element outscores the article (whose header and author box are chrome), so the lead
+    # was lost. The kicker link, the dateline and the byline between them still go.
+    result = clean((FIXTURES / "html_lead_in_header.html").read_bytes(), source="cider.html")
+    markdown = result.markdown
+    assert "Seit Dezember 2015 verschickt eine Cider Connection zahlreiche Abmahnungen" in markdown
+    assert markdown.index("Seit Dezember 2015") < markdown.index("Zwei Männer Arm in Arm.")
+    assert "91 Ergänzungen" not in markdown and "16:14" not in markdown and "\nWissen\n" not in markdown
+    assert "Markus Reuter beschäftigt sich" not in markdown and "Zum Vergrößern" not in markdown
+
+
+def test_a_dateline_between_the_title_and_the_body_is_not_a_lead() -> None:
+    # zh_cwced (a sohu.com page): the source line under the headline is short, not prose.
+    body = "".join(f"<p>{ARTICLE}第{n}段。</p>" for n in range(4))
+    page = (
+        '<html><body><div class="nav">' + "".join(f'<a href="/c{n}">频道{n}</a> ' for n in range(20)) + "</div>"
+        "<h1>两会观察：政府工作报告里的新提法</h1>"
+        '<div class="info">BUSINESS.SOHU.COM 2005年3月11日12:12 来源：'
+        '[ <a href="http://www.people.com.cn/">人民网</a> ]</div>'
+        '<div class="toolbar"><a href="/a">我要评论</a> <a href="/b">打印</a></div>'
+        f'<div class="article-content">{body}</div><div class="footer">© 搜狐</div></body></html>'
+    )
+    markdown = clean(page, source="sohu.html").markdown
+    assert "第3段" in markdown and "来源" not in markdown and "2005年3月11日12:12" not in markdown
+
+
 # Two paragraphs of scrapinghub_aeb page e1c7023e… (a phys.org news item), whose tools box is below.
 ENGLISH = (
     "And the basic idea of putting astronauts into long-duration hibernation is actually not so crazy: a "

@@ -346,6 +346,8 @@ MAX_HINTED_SHARE = 0.6
 # ('entry-content no-share', 'documentContent__sharingContainer', 'elementor-widget-container'), and its
 # hint is ignored. Comments, related-article teasers, cookie and sign-up notices, footers, bylines,
 # captions and hidden text are prose by nature, so their hints always hold.
+# The standfirst before the main content is looked for this many blocks back, after an <h1>.
+LEAD_MAX_BLOCKS = 12
 PROSE_HINT_FAMILIES = frozenset(("share", "navigation", "sidebar", "header", "tools", "tags", "gallery", "forms"))
 PROSE_BLOCK_UNITS = 80
 PROSE_OVERRIDE_UNITS = 300

@@ -150,6 +150,7 @@ def html_to_blocks(text: str, doc: Document) -> list[Block]:
         _date_from_byline(walk, doc)
     start, end = _main_range(walk)
     _drop_outside(walk, start, end)
+    _keep_lead(walk, start)
     _drop_labelled_sections(walk, start, end)
     _record(walk, doc)
     kept = (raw for raw in walk.blocks if raw.dropped is None)
@@ -662,6 +663,27 @@ def _drop_outside(walk: _Walk, start: int, end: int) -> None:
             raw.dropped = "outside-main"
         elif raw.units and raw.link_units > rules.MAX_LINK_DENSITY * raw.units:
             raw.dropped = "link-list"
+
+
+def _keep_lead(walk: _Walk, start: int) -> None:
+    """The standfirst: an article's lead paragraph or subheading often sits between its <h1> and the
+    element that holds the body (in the header beside the title), outside the main content. Prose and
+    long subheadings there, after the nearest <h1> at most LEAD_MAX_BLOCKS blocks before the main
+    content, are kept; chrome, link lists, datelines and short labels there still go."""
+    first = max(0, start - rules.LEAD_MAX_BLOCKS)
+    titles = (index for index in range(start - 1, first - 1, -1) if _is_title(walk.blocks[index]))
+    heading = next(titles, None)
+    if heading is None:
+        return
+    for raw in walk.blocks[heading + 1 : start]:
+        if raw.dropped == "outside-main" and (
+            _is_prose(raw) or (raw.kind == "heading" and raw.units >= rules.PROSE_BLOCK_UNITS)
+        ):
+            raw.dropped = None
+
+
+def _is_title(raw: _Raw) -> bool:
+    return raw.kind == "heading" and raw.level == 1
 
 
 def _drop_labelled_sections(walk: _Walk, start: int, end: int) -> None:
