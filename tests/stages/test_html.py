@@ -186,6 +186,32 @@ def test_a_sidebar_of_teasers_and_a_short_notes_box_stay_chrome_though_they_hold
     assert {"html-sidebar", "html-tools"} <= rules_of(result)
 
 
+def test_a_label_whose_section_was_dropped_goes_with_it_in_any_language() -> None:
+    # Labels of trafilatura_eval pages (German, Spanish): over a list of links, over a share bar, and
+    # at the end of the article before the site's chrome. A subheading over kept text stays, and so does
+    # one whose photo caption was dropped before its text.
+    related = "".join(f'<li><a href="/artikel/{n}">Artikel Nummer {n} der Woche</a></li>' for n in range(4))
+    body = (
+        f"<article><h2>Hibernation in practice</h2><p>{ENGLISH}</p>"
+        '<h3>Das könnte dich auch interessieren</h3><ul>' + related + "</ul>"
+        '<h2>Why it works</h2><figure><img src="/a.jpg"><figcaption>Foto: MDR/Bernd Cramer</figcaption></figure>'
+        f"<p>{ENGLISH_2}</p>"
+        '<p>Teile mich:</p><div class="share-buttons"><a href="/fb">Facebook</a> <a href="/tw">Twitter</a></div>'
+        '<p>Seguir leyendo:</p></article><div class="footer"><p>© 2019 Science X Network</p></div>'
+    )
+    # trafilatura_eval 6c8efe0e…: a car test's marks, short lines in a row, then a box of links.
+    marks = "".join(f"<p>{line}</p>" for line in ("Verbrauch: 1", "Ablagen: 1", "Übersichtlichkeit: 2"))
+    body += f"<article><h2>Testzeugnis:</h2>{marks}<h3><a href='/t'>Testberichte zu Hyundai Santa Fe Modellen</a></h3>"
+    body += f"<h2>Technische Daten</h2><p>{ENGLISH}</p></article>"
+    result = clean(page(body), source="p.html")
+    markdown = result.markdown
+    assert ENGLISH in markdown and ENGLISH_2 in markdown
+    assert "## Hibernation in practice" in markdown and "## Why it works" in markdown
+    assert "interessieren" not in markdown and "Teile mich" not in markdown and "Seguir leyendo" not in markdown
+    assert "Ablagen: 1" in markdown and "Übersichtlichkeit: 2" in markdown
+    assert "html-orphan-label" in rules_of(result)
+
+
 def test_spaces_inside_a_link_part_it_from_the_words_around_it() -> None:
     # trafilatura_eval page 736a5364… (verbatim): the spaces are inside the <a>, none outside.
     body = (

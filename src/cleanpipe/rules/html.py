@@ -327,6 +327,8 @@ SECTION_LABEL_MAX_CHARS = 24
 CJK_CHAR_UNITS = 3
 # Punctuation that ends or splits a sentence, half- and full-width; prose has it, menus do not.
 SENTENCE_PUNCTUATION = ".!?;,。！？；，、：…"
+# How a sentence ends: a short block ending so is a line of text, not a label.
+SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "…", '"', "”", "»", "」")
 # A block whose linked text is over this share of its text is a link list (menu, related list).
 MAX_LINK_DENSITY = 0.5
 # A block shorter than this (units) with no sentence punctuation is a label or a button, not prose.

@@ -71,6 +71,7 @@ _REASONS = {
     "outside-main": "outside the page's main content (the part of the page with the most prose)",
     "link-list": "a block that is mostly links (a menu or a list of other pages)",
     "section": "a section labelled as related articles, comments or the like",
+    "orphan-label": "a heading or label whose section was dropped",
     "element": "an element that never holds page text",
 }
 
@@ -152,6 +153,7 @@ def html_to_blocks(text: str, doc: Document) -> list[Block]:
     _drop_outside(walk, start, end)
     _keep_lead(walk, start)
     _drop_labelled_sections(walk, start, end)
+    _drop_orphan_labels(walk)
     _record(walk, doc)
     kept = (raw for raw in walk.blocks if raw.dropped is None)
     title = doc.metadata.get("title")
@@ -705,6 +707,53 @@ def _drop_labelled_sections(walk: _Walk, start: int, end: int) -> None:
                 index += 1
             continue
         index += 1
+
+
+def _drop_orphan_labels(walk: _Walk) -> None:
+    """A heading or a short label whose section was dropped goes with it, in any language: the kept text
+    after it, up to the next heading of its level or above (or the page's end), is none, and some
+    dropped text lies there ('Ähnliche Beiträge' over a list of links, 'Weitere Informationen:' over a
+    contact box named as chrome). A label above it needs dropped text of its own, and the last of a run
+    of short lines stays."""
+    following, dropped_since = len(walk.blocks), False  # the next kept block; whether text was dropped before it
+    for index in range(len(walk.blocks) - 1, -1, -1):
+        raw = walk.blocks[index]
+        if raw.dropped is not None:
+            dropped_since = dropped_since or bool(raw.units)
+        elif raw.units or raw.kind == "image":
+            if (
+                dropped_since
+                and _is_label(raw)
+                and (following == len(walk.blocks) or _ends_section(raw, walk.blocks[following]))
+                and not _after_a_short_line(walk, index)
+            ):
+                raw.dropped = "orphan-label"
+                dropped_since = False  # a label above needs dropped text of its own: a run of short lines stays
+            else:
+                following, dropped_since = index, False
+
+
+def _after_a_short_line(walk: _Walk, index: int) -> bool:
+    """Whether a short line comes right after another (nothing dropped between): the last line of a run
+    of them ('Kofferraum: 1', 'Ablagen: 1', …) is a list's, not a label."""
+    raw = walk.blocks[index]
+    if raw.kind == "heading":
+        return False
+    before = next((walk.blocks[at] for at in range(index - 1, -1, -1) if walk.blocks[at].units), None)
+    return before is not None and before.dropped is None and before.kind == "paragraph" and _is_label(before)
+
+
+def _is_label(raw: _Raw) -> bool:
+    if raw.kind == "heading":
+        return raw.units < rules.PROSE_BLOCK_UNITS
+    if raw.kind != "paragraph" or raw.units >= rules.SHORT_BLOCK_UNITS:
+        return False
+    text = "".join(run.text for run in raw.inlines if not run.image).rstrip()
+    return not text.endswith(rules.SENTENCE_ENDS)
+
+
+def _ends_section(label: _Raw, raw: _Raw) -> bool:
+    return raw.kind == "heading" and (label.kind != "heading" or raw.level <= label.level)
 
 
 def _is_section_label(raw: _Raw) -> bool:
