@@ -212,6 +212,23 @@ def test_a_label_whose_section_was_dropped_goes_with_it_in_any_language() -> Non
     assert "html-orphan-label" in rules_of(result)
 
 
+def test_a_label_over_a_list_of_links_goes_though_the_article_goes_on_after_it() -> None:
+    # trafilatura_eval 9f840e99…: a box of links inside the article, the article going on after it; and
+    # scrapinghub_aeb c7e39ac4… (BBC): a subheading over a paragraph dense with links, which is prose.
+    questions = ("Darf ich meine Zaubernuss umpflanzen?", "Ist die Zaubernuss giftig?")
+    body = (
+        f"<article><p>{ENGLISH}</p><h3>Lesen Sie auch</h3><ul>"
+        + "".join(f"<li><a href='/q'>{q}</a></li>" for q in questions)
+        + "</ul><p>Zum Vorschein kommen filigrane Blüten mit bis zu 4 cm langen schmalen Blütenblättern.</p>"
+        "<h2>What charges does Assange face in the US?</h2><p>Australian-born Assange faces a charge of "
+        "<a href='/c'>conspiracy to commit computer intrusion</a> in the <a href='/us'>US courts</a>.</p>"
+        f"<p>{ENGLISH_2}</p></article>"
+    )
+    markdown = clean(page(body), source="p.html").markdown
+    assert "Lesen Sie auch" not in markdown and "Zum Vorschein kommen filigrane Blüten" in markdown
+    assert "## What charges does Assange face in the US?" in markdown and ENGLISH_2 in markdown
+
+
 def test_spaces_inside_a_link_part_it_from_the_words_around_it() -> None:
     # trafilatura_eval page 736a5364… (verbatim): the spaces are inside the <a>, none outside.
     body = (

@@ -715,22 +715,31 @@ def _drop_orphan_labels(walk: _Walk) -> None:
     dropped text lies there ('Ähnliche Beiträge' over a list of links, 'Weitere Informationen:' over a
     contact box named as chrome). A label above it needs dropped text of its own, and the last of a run
     of short lines stays."""
-    following, dropped_since = len(walk.blocks), False  # the next kept block; whether text was dropped before it
+    # The next kept block; whether text was dropped before it, and whether all of that was lists of links.
+    following, dropped_since, links_only = len(walk.blocks), False, True
     for index in range(len(walk.blocks) - 1, -1, -1):
         raw = walk.blocks[index]
         if raw.dropped is not None:
-            dropped_since = dropped_since or bool(raw.units)
+            if raw.units:
+                dropped_since = True
+                links_only = links_only and _is_dropped_list(raw)
         elif raw.units or raw.kind == "image":
             if (
                 dropped_since
                 and _is_label(raw)
-                and (following == len(walk.blocks) or _ends_section(raw, walk.blocks[following]))
+                and (following == len(walk.blocks) or links_only or _ends_section(raw, walk.blocks[following]))
                 and not _after_a_short_line(walk, index)
             ):
                 raw.dropped = "orphan-label"
-                dropped_since = False  # a label above needs dropped text of its own: a run of short lines stays
+                dropped_since, links_only = False, True  # a label above needs dropped text of its own
             else:
-                following, dropped_since = index, False
+                following, dropped_since, links_only = index, False, True
+
+
+def _is_dropped_list(raw: _Raw) -> bool:
+    """A block of a list of other pages: a label right over one is the list's ('Lesen Sie auch'), even
+    when the article goes on after it (a paragraph dense with links may be prose: it does not count)."""
+    return raw.dropped in ("related", "section") or (raw.dropped == "link-list" and raw.kind != "paragraph")
 
 
 def _after_a_short_line(walk: _Walk, index: int) -> bool:
