@@ -90,6 +90,19 @@ def test_comment_section_related_list_and_share_bar_are_dropped_by_their_names()
     assert {"html-comments", "html-related", "html-share"} <= rules_of(result)
 
 
+def test_a_css_utility_class_is_not_a_hint_and_a_short_chinese_one_still_is() -> None:
+    # trafilatura_eval f5f64bac… (a Mendoza news site): the article body is 'col col-12 pl1 mn0 body',
+    # padding classes whose 'pl' also abbreviates pinglun (comments); the whole article was dropped.
+    body = (
+        f'<div class="clearfix story"><div class="col col-12 pl1 mn0 body"><p>{ENGLISH}</p><p>{ENGLISH_2}</p></div>'
+        '<div class="pl_list"><p>网友甲：这个政策好，企业能省不少钱，希望继续延长下去，支持一下。</p></div></div>'
+        f'<div class="sidebar">{TEASERS}</div>'
+    )
+    result = clean(page(body), source="p.html")
+    assert ENGLISH in result.markdown and ENGLISH_2 in result.markdown and "网友甲" not in result.markdown
+    assert "html-comments" in rules_of(result)
+
+
 def test_tables_quotes_code_lists_images_and_links_are_kept_and_clean_again_unchanged() -> None:
     body = (
         f"<article><p>{ARTICLE}</p><table><tr><th>年份</th><th>减免税金</th></tr>"

@@ -8,6 +8,7 @@ Class and id values are split into tokens (at '-', '_', spaces, digits and camel
 'post-comment_list2' -> post, comment, list; 'relatedPosts' -> related, posts. A family matches an element
 when one of its `tokens` is a token of it, or one of its tokens starts with one of its `prefixes`, or a
 whole class name is one of its `tokens` ('sr-only'); a `whole_names` family matches whole names only.
+Class names of one or two letters and a number ('pl1', 'mb-2': CSS spacing utilities) are not read.
 """
 
 from __future__ import annotations

@@ -51,6 +51,9 @@ _PUNCT = regex.compile("[" + regex.escape(rules.SENTENCE_PUNCTUATION) + "]")
 _XML_DECLARATION = regex.compile(r"^\s*<\?xml[^>]*>")
 _CAMEL = regex.compile(r"(?<=[a-z])(?=[A-Z])")
 _NOT_TOKEN = regex.compile(r"[^a-z]+")
+# A class of one or two letters and a number is a CSS utility on a scale ('pl1', 'mb-2', 'p0': padding,
+# margin), not a name: its letters would read as a hint ('pl' is short for pinglun, comments).
+_UTILITY_CLASS = regex.compile(r"(?<![^\s])[A-Za-z]{1,2}-?\d+(?![^\s])")
 _HIDDEN_STYLE = regex.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", regex.IGNORECASE)
 _SCHEME = regex.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _LABEL_PUNCT = regex.compile(r"[\p{P}\p{S}\s]+")
@@ -355,6 +358,7 @@ def _hints(element: etree._Element, tag: str) -> tuple[str | None, bool, bool]:
 @lru_cache(maxsize=16384)
 def _classify(names: str) -> tuple[str | None, bool]:
     """The negative family and positive hint of a class/id string (cached: pages repeat them a lot)."""
+    names = _UTILITY_CLASS.sub(" ", names)
     whole = set(names.lower().split())
     tokens = {token for token in _NOT_TOKEN.split(_CAMEL.sub(" ", names).lower()) if token} | whole
     # One scan for every family's prefixes (and the positive ones): the families whose prefix starts a token.
