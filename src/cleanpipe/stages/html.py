@@ -476,6 +476,8 @@ def _image(walk: _Walk, element: etree._Element) -> None:
     url = best_image_url({str(k): str(v) for k, v in element.attrib.items()})
     if url:
         alt = drop_invisible(element.get("alt") or "", walk.escapes.count)
+        if "\\" in alt or "x0" in alt or "X0" in alt:  # an escaped break in an alt text: a space (one line)
+            alt = repair_breaks(alt, walk.escapes.count, " ")
         walk.parts.append(Inline(_clean(alt), url, image=True))
 
 
@@ -547,7 +549,9 @@ def _units(text: str) -> float:
 def _code_block(walk: _Walk, element: etree._Element) -> None:
     _flush(walk)
     # Lines as a text page's code block is read: plain line ends, no trailing spaces.
-    code = "\n".join(line.rstrip() for line in _LINE_ENDS.split(element.text_content())).strip("\n")
+    # Invisible characters go, as the escapes stage takes them from a text page's code.
+    text = drop_invisible(element.text_content(), walk.escapes.count)
+    code = "\n".join(line.rstrip() for line in _LINE_ENDS.split(text)).strip("\n")
     if code.strip():
         walk.blocks.append(_Raw("code", 0, (Inline(code),), _units(code), 0.0, 1, walk.positive > 0))
 

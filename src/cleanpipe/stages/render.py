@@ -165,7 +165,7 @@ def _escape_line_start(match: regex.Match[str]) -> str:
 
 def _image(run: Inline) -> str:
     # One line, and nothing the escapes stage would read as markup ('<br>', '&amp;').
-    alt = _SPACES.sub(" ", run.text).strip().replace("[", "\\[").replace("]", "\\]")
+    alt = _SPACES.sub(" ", run.text).strip().replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
     alt = _ENTITY_LIKE.sub(r"\\&", _ANGLE.sub(r"\\<", alt))
     return f"![{alt}]({_url(run.url or '')})"
 
