@@ -26,7 +26,7 @@ from cleanpipe.stages.html import html_to_blocks
 
 BENCH = Path(__file__).resolve().parents[3] / "shared" / "html_bench"
 # What README.md claims (section "HTML pages"), and how far below it the regression test lets F1 go.
-CLAIMED_F1 = {"zh_cwced": 0.983, "scrapinghub_aeb": 0.959, "trafilatura_eval": 0.890}
+CLAIMED_F1 = {"zh_cwced": 0.983, "scrapinghub_aeb": 0.956, "trafilatura_eval": 0.902}
 MARGIN = 0.01
 
 
