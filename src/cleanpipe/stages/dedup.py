@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from cleanpipe.config import Config
 from cleanpipe.document import Document
 from cleanpipe.rules.dedup import TEASER_LABELS, TRUNCATION_MARKS
-from cleanpipe.text import FUZZY_MAX_CHARS, match_key
+from cleanpipe.text import CJK, FUZZY_MAX_CHARS, match_key
 
 NAME = "dedup"
 
@@ -63,7 +63,6 @@ _NUMBER = regex.compile(r"\d+(?:[.,:]\d+)*")
 # An entry's own number ('3. ', '4、', '(2)') says where it stands in a list, not what it says.
 _ENUMERATOR = regex.compile(r"^\s*(?:[(（]\d{1,3}[)）]|\d{1,3}\s*\\?[.、:：)）])(?!\d)")
 _WORD = regex.compile(r"[\p{L}\p{N}]+")
-_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
 _MIN_WORD = 3
 _WORDS_CHECKED_MAX = 300
 
@@ -323,7 +322,7 @@ def different_facts(text: str, other: str) -> bool:
     of like entries swaps its words and numbers."""
     if _numbers(text) != _numbers(other):
         return True
-    if max(len(text), len(other)) > _WORDS_CHECKED_MAX or _CJK.search(text) or _CJK.search(other):
+    if max(len(text), len(other)) > _WORDS_CHECKED_MAX or CJK.search(text) or CJK.search(other):
         return False
     words, others = _WORD.findall(text.casefold()), _WORD.findall(other.casefold())
     for tag, start, end, other_start, other_end in SequenceMatcher(None, words, others, autojunk=False).get_opcodes():

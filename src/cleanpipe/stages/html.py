@@ -39,14 +39,13 @@ from cleanpipe.metadata import find_date, read_metadata
 from cleanpipe.reading import best_image_url, bullet_item, fix_scheme, looks_like_html
 from cleanpipe.repairs import Tally, decode_entities, drop_invisible, plain_spaces, repair_breaks
 from cleanpipe.rules import html as rules
-from cleanpipe.text import match_key
+from cleanpipe.text import CJK, match_key
 
 NAME = "html"
 
 _SPACES = regex.compile(r"\s+")
 _LINE_ENDS = regex.compile(r"\r\n?|\n")
 _LETTER = regex.compile(r"[\p{L}\p{N}]")
-_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
 _PUNCT = regex.compile("[" + regex.escape(rules.SENTENCE_PUNCTUATION) + "]")
 _XML_DECLARATION = regex.compile(r"^\s*<\?xml[^>]*>")
 _CAMEL = regex.compile(r"(?<=[a-z])(?=[A-Z])")
@@ -542,7 +541,7 @@ def _units(text: str) -> float:
     letters = len(_LETTER.findall(text))
     if not letters:
         return 0.0
-    cjk = len(_CJK.findall(text)) if not text.isascii() else 0
+    cjk = len(CJK.findall(text)) if not text.isascii() else 0
     return letters + (rules.CJK_CHAR_UNITS - 1) * cjk
 
 
