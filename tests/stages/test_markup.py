@@ -145,7 +145,8 @@ HTML_PAGE = """<!DOCTYPE html><html><head><title>电商和微商有什么区别?
 <ul><li>第一点,决定流量的是看你有没有一定的推广渠道。</li><li>第二点,决定转化率的就是看你的文案能力。</li></ul>
 <p><img src="//img.example.com/a.jpg?x-oss-process=image/resize,w_100"
  data-original="//img.example.com/a.jpg" alt="图一"></p>
-<h2>具体怎么操作?</h2><p>先从朋友圈开始。</p></article><aside>相关推荐</aside><footer>版权所有 ©2023</footer></body></html>"""
+<h2>具体怎么操作?</h2><p>先从朋友圈开始。</p>
+</article><aside>相关推荐</aside><footer>版权所有 ©2023</footer></body></html>"""
 
 
 def test_html_page_is_parsed_into_blocks() -> None:
