@@ -215,7 +215,7 @@ def test_a_label_whose_section_was_dropped_goes_with_it_in_any_language() -> Non
     # trafilatura_eval 6c8efe0e…: a car test's marks, short lines in a row, then a box of links.
     marks = "".join(f"<p>{line}</p>" for line in ("Verbrauch: 1", "Ablagen: 1", "Übersichtlichkeit: 2"))
     body += f"<article><h2>Testzeugnis:</h2>{marks}<h3><a href='/t'>Testberichte zu Hyundai Santa Fe Modellen</a></h3>"
-    body += f"<h2>Technische Daten</h2><p>{ENGLISH}</p></article>"
+    body += f"<h2>Technische Daten</h2><p>{ARTICLE}</p></article>"
     result = clean(page(body), source="p.html")
     markdown = result.markdown
     assert ENGLISH in markdown and ENGLISH_2 in markdown
@@ -240,6 +240,23 @@ def test_a_label_over_a_list_of_links_goes_though_the_article_goes_on_after_it()
     markdown = clean(page(body), source="p.html").markdown
     assert "Lesen Sie auch" not in markdown and "Zum Vorschein kommen filigrane Blüten" in markdown
     assert "## What charges does Assange face in the US?" in markdown and ENGLISH_2 in markdown
+
+
+def test_a_list_that_repeats_one_warning_does_not_outscore_a_short_post() -> None:
+    # trafilatura_eval ec9e3945… (a WordPress blog): a recent-comments widget prints the same PHP warning
+    # twice in a row for each of two constants; four long punctuated lines outscored the two-paragraph post.
+    result = clean((FIXTURES / "html_repeated_php_warnings.html").read_bytes(), source="leo.html")
+    assert "Es ist schon einige Zeit her, als Henry auf die Welt kam" in result.markdown
+    assert "So sah es aus, als Henry den Neuangekommenen" in result.markdown
+    assert "Use of undefined constant" not in result.markdown
+
+
+def test_an_article_pasted_twice_is_still_the_main_content() -> None:
+    # The seed's failure mode in HTML: the same article twice in one element; its first copy still counts.
+    article = f"<p>{ENGLISH}</p><p>{ENGLISH_2}</p><p>{ARTICLE}</p>"
+    body = f'<div class="story">{article}{article}</div><div class="sidebar">{TEASERS}</div>'
+    markdown = clean(page(body), source="p.html").markdown
+    assert markdown.count(ENGLISH) == 1 and ENGLISH_2 in markdown and ARTICLE in markdown
 
 
 def test_spaces_inside_a_link_part_it_from_the_words_around_it() -> None:

@@ -653,7 +653,25 @@ def block_score(raw: _Raw) -> float:
 
 
 def _main_range(walk: _Walk) -> tuple[int, int]:
-    prefix = _prefix([block_score(raw) for raw in walk.blocks])
+    """The element whose blocks score highest. Text the page says again counts once: a block repeating an
+    earlier one counts for nothing (an article pasted twice still counts, by its first copy), and a run
+    of neighbours saying the same counts for nothing at all (an article does not say a paragraph twice
+    in a row, a template does: a PHP warning printed on each item of a widget's list)."""
+    scores = [block_score(raw) for raw in walk.blocks]
+    previous, previous_key = -1, ""
+    seen: set[str] = set()
+    for index, raw in enumerate(walk.blocks):
+        if not raw.units:
+            continue
+        key = match_key(_raw_text(raw)) if raw.units >= rules.SHORT_BLOCK_UNITS else ""
+        if key and key == previous_key:
+            scores[index] = scores[previous] = 0.0
+        elif key in seen:
+            scores[index] = 0.0
+        elif key:
+            seen.add(key)
+        previous, previous_key = index, key
+    prefix = _prefix(scores)
     best, best_range = prefix[-1], (0, len(walk.blocks))
     for element in walk.elements:
         if element.end <= element.start:
